@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_ENV := DJANGO_DEBUG=1
+PG_URL ?= postgres://postgres@127.0.0.1:5432/lyingflat
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-quick lint setup system-deps messages demo clean prod-smoke bench
+
+$(BIN)/.installed: pyproject.toml
+	@./scripts/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/.installed messages
+
+system-deps:
+	@./scripts/system-deps.sh
+
+messages: $(BIN)/.installed
+	@$(BIN)/python manage.py compilemessages -v0 --ignore='.venv/*' --ignore='var/*'
+
+demo: setup
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo --print-logins
+
+## Start the web server, a Celery worker and the beat scheduler on http://127.0.0.1:8000 (SQLite, no servers).
+run: demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEV_ENV) $(BIN)/honcho -f Procfile.dev start
+
+## The whole suite: lint, type and layer checks, then pytest on SQLite and on PostgreSQL.
+test: setup
+	./scripts/test.sh
+
+## Without the slow tests (browser, real worker, big data), SQLite only: for quick iterations.
+test-quick: setup
+	$(BIN)/pytest -m "not slow and not postgres" -q
+
+lint: setup
+	./scripts/test.sh --lint-only
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

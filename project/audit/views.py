@@ -1,0 +1,26 @@
+"""The auditor's view of the trail: who did and who saw what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from project.audit.selectors import events_visible_to
+from project.org.permissions import can_view_audit
+
+
+@require_GET
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    if not can_view_audit(request.user):
+        raise PermissionDenied
+    action = request.GET.get("action", "").strip()[:80]
+    events = events_visible_to(request.user)
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events.order_by("-id"), 100).get_page(request.GET.get("page"))
+    return render(request, "audit/event_list.html", {"page": page, "action": action})

@@ -1,0 +1,59 @@
+"""Where roles are known: predicates over RoleGrant. Views, services and templates all ask here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from project.org.models import Role, RoleGrant, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from project.org.models import User
+
+
+def grant_paths(user: User, roles: Iterable[str]) -> list[str]:
+    """Paths of the units under which the user holds any of the roles (cached on the user object)."""
+    cache: dict[frozenset[str], list[str]] = user.__dict__.setdefault("_grant_paths", {})
+    key = frozenset(roles)
+    if key not in cache:
+        cache[key] = list(
+            RoleGrant.objects.filter(user=user, role__in=key).values_list("unit__path", flat=True).distinct()
+        )
+    return cache[key]
+
+
+def subtree_filter(user: User, roles: Iterable[str], path_field: str) -> Q:
+    """A Q matching rows whose unit path lies under a unit where the user holds one of the roles."""
+    query = Q(pk__in=[])
+    for path in grant_paths(user, roles):
+        query |= Q(**{f"{path_field}__startswith": path})
+    return query
+
+
+def has_role(user: User | AnonymousUser, role: str, unit: Unit | None = None) -> bool:
+    """Whether the user holds the role anywhere (unit None) or over the given unit."""
+    if not user.is_authenticated:
+        return False
+    paths = grant_paths(user, [role])
+    if unit is None:
+        return bool(paths)
+    return any(unit.path.startswith(path) for path in paths)
+
+
+def roles_of(user: User | AnonymousUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return {role for role in Role.values if grant_paths(user, [role])}
+
+
+def can_import_roster(user: User | AnonymousUser, unit: Unit | None = None) -> bool:
+    """Only the organization department imports the roster (into a unit inside its subtree)."""
+    return user.is_authenticated and (user.is_superuser or has_role(user, Role.ORG_ADMIN, unit))
+
+
+def can_view_audit(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, Role.AUDITOR))

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The whole test run (`make test`, and so CI): static checks, then the suite on SQLite (the embedded
+# default) and again on PostgreSQL, where the row-lock and concurrency tests run. Celery tests start a
+# real worker on Redis. Under CI=true a missing PostgreSQL or Redis fails the run instead of skipping.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/lyingflat}
+failed=()
+step() { echo; echo "==> $1"; }
+check() { local name=$1; shift; if ! "$@"; then failed+=("$name"); fi; }
+
+prod_env=(env -u DJANGO_DEBUG DJANGO_SECRET_KEY="check-deploy-$(printf '%064d' 0)" DJANGO_ALLOWED_HOSTS=rectification.example.gov.cn)
+
+step "deprecated django-fsm must not be installed"
+check no-django-fsm $BIN/python -c '
+import importlib.metadata as m, sys
+try:
+    m.version("django-fsm")
+except m.PackageNotFoundError:
+    sys.exit(0)
+print("the deprecated django-fsm package is installed beside django-fsm-2: pip uninstall django-fsm, then reinstall django-fsm-2"); sys.exit(1)'
+step "ruff";            check ruff $BIN/ruff check .
+step "mypy";            check mypy $BIN/mypy project evaluations cases
+step "import-linter";   check import-linter $BIN/lint-imports
+step "migrations";      check makemigrations "${prod_env[@]}" $BIN/python manage.py makemigrations --check --dry-run
+step "check --deploy";  check check-deploy "${prod_env[@]}" $BIN/python manage.py check --deploy --fail-level WARNING
+
+if [ "${1:-}" = "--lint-only" ]; then
+  [ ${#failed[@]} -eq 0 ] || { echo "FAILED: ${failed[*]}"; exit 1; }
+  exit 0
+fi
+
+step "pytest on SQLite"
+check pytest-sqlite $BIN/pytest -m "not postgres" -p no:cacheprovider
+
+step "pytest on PostgreSQL"
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $BIN/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then
+  check pytest-postgres env DATABASE_URL="$PG_URL" $BIN/pytest -p no:cacheprovider --create-db
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432, and CI must run the PostgreSQL pass."
+  failed+=(postgres-unreachable)
+else
+  echo "SKIPPED: PostgreSQL is not reachable on 127.0.0.1:5432; the row-lock and concurrency tests did not run."
+fi
+
+echo
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "FAILED steps: ${failed[*]}"
+  exit 1
+fi
+echo "All checks and both test passes succeeded."
