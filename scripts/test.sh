@@ -21,7 +21,7 @@ except m.PackageNotFoundError:
     sys.exit(0)
 print("the deprecated django-fsm package is installed beside django-fsm-2: pip uninstall django-fsm, then reinstall django-fsm-2"); sys.exit(1)'
 step "ruff";            check ruff $BIN/ruff check .
-step "mypy";            check mypy $BIN/mypy project evaluations cases
+step "mypy";            check mypy env DJANGO_DEBUG=1 $BIN/mypy project evaluations cases
 step "import-linter";   check import-linter $BIN/lint-imports
 step "migrations";      check makemigrations "${prod_env[@]}" $BIN/python manage.py makemigrations --check --dry-run
 step "check --deploy";  check check-deploy "${prod_env[@]}" $BIN/python manage.py check --deploy --fail-level WARNING

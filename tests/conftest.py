@@ -106,3 +106,9 @@ def personas(org: Org) -> Personas:
     dora_cadre = make_cadre(org.section_1, "A-0003", "刘芳")
     bella_cadre = make_cadre(org.b_office, "B-0001", "黄蓓")
     return Personas(None, alice, leo, ivy, rita, rob, audrey, carl, oscar, carl_cadre, dora_cadre, bella_cadre)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # PBKDF2's deliberate slowness costs ~0.3 s per persona; tests don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

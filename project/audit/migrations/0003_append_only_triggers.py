@@ -42,12 +42,12 @@ def forward(apps, schema_editor):
     if statements is None:
         raise RuntimeError("The audit trail's triggers exist for SQLite and PostgreSQL only.")
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def backward(apps, schema_editor):
     for sql in {"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}[schema_editor.connection.vendor]:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
