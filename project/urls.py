@@ -12,6 +12,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("org/", include("project.org.urls")),
     path("audit/", include("project.audit.urls")),
+    path("cases/", include("cases.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("", include("project.documents.urls")),
     path("admin/", admin.site.urls),
 ]
 

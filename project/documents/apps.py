@@ -6,3 +6,8 @@ class DocumentsConfig(AppConfig):
     name = "project.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from project.documents import demo
+
+        demo.register()

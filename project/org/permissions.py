@@ -15,15 +15,18 @@ if TYPE_CHECKING:
     from project.org.models import User
 
 
+def _grants(user: User) -> list[tuple[str, str]]:
+    """All (role, unit path) pairs of the user: one query per request, cached on the user object."""
+    if "_grants" not in user.__dict__:
+        user.__dict__["_grants"] = list(RoleGrant.objects.filter(user=user).values_list("role", "unit__path"))
+    grants: list[tuple[str, str]] = user.__dict__["_grants"]
+    return grants
+
+
 def grant_paths(user: User, roles: Iterable[str]) -> list[str]:
-    """Paths of the units under which the user holds any of the roles (cached on the user object)."""
-    cache: dict[frozenset[str], list[str]] = user.__dict__.setdefault("_grant_paths", {})
-    key = frozenset(roles)
-    if key not in cache:
-        cache[key] = list(
-            RoleGrant.objects.filter(user=user, role__in=key).values_list("unit__path", flat=True).distinct()
-        )
-    return cache[key]
+    """Paths of the units under which the user holds any of the roles."""
+    wanted = set(roles)
+    return sorted({path for role, path in _grants(user) if role in wanted})
 
 
 def subtree_filter(user: User, roles: Iterable[str], path_field: str) -> Q:
@@ -47,7 +50,7 @@ def has_role(user: User | AnonymousUser, role: str, unit: Unit | None = None) ->
 def roles_of(user: User | AnonymousUser) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return {role for role in Role.values if grant_paths(user, [role])}
+    return {role for role, _path in _grants(user)}
 
 
 def can_import_roster(user: User | AnonymousUser, unit: Unit | None = None) -> bool:
