@@ -21,7 +21,7 @@ system-deps:
 	@./scripts/system-deps.sh
 
 messages: $(BIN)/.installed
-	@$(BIN)/python manage.py compilemessages -v0 --ignore='.venv/*' --ignore='var/*'
+	@$(DEV_ENV) $(BIN)/python manage.py compilemessages -v0 --ignore='.venv/*' --ignore='var/*'
 
 demo: setup
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
