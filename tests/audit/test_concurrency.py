@@ -27,7 +27,7 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
             for i in range(EVENTS_PER_WRITER):
                 with transaction.atomic():
                     audit_record(actor=None, action="test.concurrent", summary=f"writer {number} event {i}")
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
             connection.close()

@@ -43,11 +43,14 @@ def test_lists_are_comma_separated_and_trimmed(monkeypatch: pytest.MonkeyPatch) 
     assert env_list("HOSTS") == ["a.example", "b.example"]
 
 
+PRINT_DEBUG = "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)"
+
+
 def _start_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)"],
+        [sys.executable, "-c", PRINT_DEBUG],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "project.settings"},
         capture_output=True,
