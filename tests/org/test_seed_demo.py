@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.http import HttpRequest
 from django.test import Client
@@ -38,7 +39,7 @@ def roster_digest() -> str:
 
 
 def seed(*args: str) -> None:
-    call_command("seed_demo", *args, stdout=io.StringIO())
+    call_command("seed_demo", "--allow-production", *args, stdout=io.StringIO())
 
 
 def seeded_in_a_fresh_database(seed_value: int) -> str:
@@ -190,8 +191,17 @@ def test_the_logins_are_printed_in_debug_mode(settings: Any, capsys: pytest.Capt
 def test_the_logins_are_not_printed_outside_debug_mode(settings: Any, capsys: pytest.CaptureFixture[str]) -> None:
     settings.DEBUG = False
 
-    call_command("seed_demo", "--print-logins")
+    call_command("seed_demo", "--print-logins", "--allow-production")
 
     out = capsys.readouterr().out
     assert "Passwords are not printed outside debug mode" in out
     assert all(persona.password not in out for persona in demo_plan().personas)
+
+
+def test_it_refuses_to_seed_outside_debug_mode_unless_told(settings: Any) -> None:
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="debug mode only"):
+        call_command("seed_demo")
+
+    assert not Cadre.objects.exists()

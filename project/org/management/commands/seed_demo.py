@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from project.org.demo import DEFAULT_SEED, seed_demo
 
@@ -21,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--print-logins", action="store_true", help="print the demo usernames and passwords (debug mode only)"
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="seed even with DEBUG off (the demo accounts have published passwords: never on real data)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            # The personas' passwords are in the source: such accounts must never reach a real deployment.
+            raise CommandError("seed_demo runs in debug mode only (DJANGO_DEBUG=1), or with --allow-production.")
         report = seed_demo(seed=options["seed"])
         plan = report.plan
         self.stdout.write(
