@@ -1,0 +1,152 @@
+"""Forms: creating a round, and the rating sheet shared by peer ballots and self/leader ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from evaluations.models import COMMENT_MAX_LENGTH, Frequency, Grade, Manifestation, PeerGroupMode
+from evaluations.services import RatingInput, RoundOptions
+from project.org.models import Cadre, Unit, UnitQuerySet
+
+_OPTION_FIELDS = tuple(RoundOptions.__dataclass_fields__)
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    scope = forms.ModelChoiceField(label=_("scope (unit subtree)"), queryset=Unit.objects.none())
+    period_start = forms.DateField(label=_("period start"), widget=_DATE)
+    period_end = forms.DateField(label=_("period end"), widget=_DATE)
+    weight_self = forms.IntegerField(label=_("self weight (%)"), initial=20, min_value=0, max_value=100)
+    weight_peer = forms.IntegerField(label=_("peer weight (%)"), initial=40, min_value=0, max_value=100)
+    weight_leader = forms.IntegerField(label=_("leader weight (%)"), initial=40, min_value=0, max_value=100)
+    k_anonymity = forms.IntegerField(
+        label=_("anonymity threshold k"),
+        initial=3,
+        min_value=2,
+        error_messages={"min_value": _("The anonymity threshold k must be at least 2.")},
+        help_text=_("A peer group with fewer sheets is shown as “insufficient ratings”, never as a number."),
+    )
+    composite_threshold = forms.DecimalField(
+        label=_("composite threshold"), initial=Decimal("2.00"), max_digits=3, decimal_places=2
+    )
+    unfavourable_share_numerator = forms.IntegerField(label=_("unfavourable share: numerator"), initial=1, min_value=1)
+    unfavourable_share_denominator = forms.IntegerField(
+        label=_("unfavourable share: denominator"), initial=3, min_value=1
+    )
+    gap_threshold = forms.DecimalField(
+        label=_("self-vs-others gap threshold"), initial=Decimal("1.50"), max_digits=3, decimal_places=2
+    )
+    peer_group_mode = forms.ChoiceField(
+        label=_("peer groups"), choices=PeerGroupMode.choices, initial=PeerGroupMode.SAME_UNIT
+    )
+    small_unit_size = forms.IntegerField(label=_("small group size"), initial=15, min_value=2)
+    min_peer_sheets = forms.IntegerField(label=_("minimum peer sheets per cadre"), initial=8, min_value=1)
+
+    def __init__(self, *args: Any, scopes: UnitQuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].queryset = scopes  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", gettext("The period cannot end before it starts."))
+        if all(name in cleaned for name in _OPTION_FIELDS):
+            for name, messages in self.options().errors().items():
+                for message in messages:
+                    self.add_error(name, message)
+        return cleaned
+
+    def options(self) -> RoundOptions:
+        return RoundOptions(**{name: self.cleaned_data[name] for name in _OPTION_FIELDS})
+
+
+@dataclass(frozen=True)
+class SubjectSection:
+    """The fields rating one colleague, for the template."""
+
+    subject: Cadre
+    scores: list[tuple[Manifestation, forms.BoundField]]
+    grade: forms.BoundField
+    comment: forms.BoundField
+
+
+class RatingSheetForm(forms.Form):
+    """Every manifestation 0–4, an overall grade and an optional comment, for each subject.
+
+    Field names are `s<cadre id>-m<manifestation id>`, `s<cadre id>-grade`, `s<cadre id>-comment`.
+    A missing answer keeps everything else that was entered and is named in the error summary
+    with the colleague and the question.
+    """
+
+    def __init__(
+        self, *args: Any, subjects: Sequence[Cadre], manifestations: Sequence[Manifestation], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.subjects = list(subjects)
+        self.manifestations = list(manifestations)
+        for subject in self.subjects:
+            for item in self.manifestations:
+                self.fields[f"s{subject.pk}-m{item.pk}"] = forms.TypedChoiceField(
+                    label=item.label,
+                    choices=Frequency.choices,
+                    coerce=int,
+                    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                    error_messages={"required": _("Choose how often you observed this.")},
+                )
+            self.fields[f"s{subject.pk}-grade"] = forms.ChoiceField(
+                label=_("overall grade"),
+                choices=Grade.choices,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                error_messages={"required": _("Choose an overall grade.")},
+            )
+            self.fields[f"s{subject.pk}-comment"] = forms.CharField(
+                label=_("comment (optional)"),
+                required=False,
+                max_length=COMMENT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    def sections(self) -> list[SubjectSection]:
+        return [
+            SubjectSection(
+                subject=subject,
+                scores=[(item, self[f"s{subject.pk}-m{item.pk}"]) for item in self.manifestations],
+                grade=self[f"s{subject.pk}-grade"],
+                comment=self[f"s{subject.pk}-comment"],
+            )
+            for subject in self.subjects
+        ]
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(field id, "colleague — question: message") for every error, in the order of the sheet."""
+        names = {f"s{s.pk}": s.name for s in self.subjects}
+        summary = []
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                who = names[name.split("-")[0]]
+                summary.append((self[name].auto_id, f"{who} — {field.label}: {message}"))
+        return summary
+
+    def ratings(self) -> list[RatingInput]:
+        data = self.cleaned_data
+        return [
+            RatingInput(
+                subject_id=subject.pk,
+                grade=data[f"s{subject.pk}-grade"],
+                scores={item.pk: data[f"s{subject.pk}-m{item.pk}"] for item in self.manifestations},
+                comment=data[f"s{subject.pk}-comment"],
+            )
+            for subject in self.subjects
+        ]

@@ -1,0 +1,577 @@
+"""Every write to evaluations: rounds and their transitions, participation, ballots and ratings.
+
+Each service runs in one transaction: it locks the row it changes, checks the state (wrong state →
+InvalidTransition, a 409 with a message a person understands), checks permission (PermissionDenied,
+a 403), changes, saves and writes the audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from evaluations.exceptions import BallotNotFound, BallotUnavailable, InvalidTransition, RatingAlreadySubmitted
+from evaluations.models import (
+    COMMENT_MAX_LENGTH,
+    DEFAULT_MANIFESTATIONS,
+    SCORE_MAX,
+    SCORE_MIN,
+    BallotToken,
+    Conflict,
+    ConflictKind,
+    EvaluationRound,
+    Grade,
+    IdentifiedRating,
+    IdentifiedScore,
+    Manifestation,
+    PeerGroup,
+    PeerGroupMode,
+    PeerRating,
+    PeerScore,
+    PeerSheet,
+    Relation,
+    RoundState,
+)
+from evaluations.participation import load_plan
+from evaluations.permissions import can_create_round, can_manage_round, can_rate
+from project.audit.services import audit_record
+from project.org.models import Cadre, Role, Unit
+from project.org.permissions import has_role
+
+if TYPE_CHECKING:
+    from project.org.models import User
+
+BATCH = 1000
+
+
+# --- Round settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundOptions:
+    """A round's configurable rules, with the method's defaults."""
+
+    weight_self: int = 20
+    weight_peer: int = 40
+    weight_leader: int = 40
+    k_anonymity: int = 3
+    composite_threshold: Decimal = Decimal("2.00")
+    unfavourable_share_numerator: int = 1
+    unfavourable_share_denominator: int = 3
+    gap_threshold: Decimal = Decimal("1.50")
+    peer_group_mode: str = PeerGroupMode.SAME_UNIT
+    small_unit_size: int = 15
+    min_peer_sheets: int = 8
+
+    def errors(self) -> dict[str, list[str]]:
+        """Field name → messages; empty when the options are usable."""
+        errors: dict[str, list[str]] = defaultdict(list)
+        total = self.weight_self + self.weight_peer + self.weight_leader
+        if total != 100:
+            errors["weight_leader"].append(
+                _("The weights must add up to 100: self %(s)s + peer %(p)s + leader %(l)s = %(t)s.")
+                % {"s": self.weight_self, "p": self.weight_peer, "l": self.weight_leader, "t": total}
+            )
+        for name in ("weight_self", "weight_peer", "weight_leader"):
+            if not 0 <= getattr(self, name) <= 100:
+                errors[name].append(_("A weight is a percentage between 0 and 100."))
+        if self.k_anonymity < 2:
+            errors["k_anonymity"].append(_("The anonymity threshold k must be at least 2."))
+        for name in ("composite_threshold", "gap_threshold"):
+            if not Decimal(0) < getattr(self, name) <= Decimal(SCORE_MAX):
+                errors[name].append(_("A threshold lies above 0 and at most 4."))
+        if not 1 <= self.unfavourable_share_numerator <= self.unfavourable_share_denominator:
+            errors["unfavourable_share_denominator"].append(
+                _("The unfavourable share is a fraction above 0 and at most 1, for example 1 / 3.")
+            )
+        if self.peer_group_mode not in PeerGroupMode.values:
+            errors["peer_group_mode"].append(_("Choose how peer groups are formed."))
+        if self.small_unit_size < 2:
+            errors["small_unit_size"].append(_("The small group size must be at least 2."))
+        if self.min_peer_sheets < 1:
+            errors["min_peer_sheets"].append(_("Every cadre needs at least one peer sheet."))
+        return dict(errors)
+
+
+def round_create(
+    *,
+    actor: User,
+    title: str,
+    scope: Unit,
+    period_start: date,
+    period_end: date,
+    options: RoundOptions | None = None,
+) -> EvaluationRound:
+    """Create a draft round over `scope` with the default manifestations M1–M5.
+
+    Requires: the actor is org_admin over `scope`. Raises PermissionDenied otherwise, and
+    ValidationError (a dict by field) when the options are inconsistent (weights not summing to 100,
+    k below 2, …) or the period ends before it starts.
+    """
+    options = options or RoundOptions()
+    if not can_create_round(actor, scope):
+        raise PermissionDenied
+    errors = options.errors()
+    if period_end < period_start:
+        errors.setdefault("period_end", []).append(_("The period cannot end before it starts."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        round = EvaluationRound.objects.create(
+            title=title,
+            scope=scope,
+            period_start=period_start,
+            period_end=period_end,
+            created_by=actor,
+            **asdict(options),
+        )
+        Manifestation.objects.bulk_create(
+            Manifestation(round=round, code=code, label_zh=zh, label_en=en, order=index)
+            for index, (code, zh, en) in enumerate(DEFAULT_MANIFESTATIONS, start=1)
+        )
+        audit_record(actor=actor, action="evaluation_round.create", obj=round, summary=f"created round {title}")
+    return round
+
+
+def _lock_for_transition(actor: User, round: EvaluationRound, name: str, refusal: str) -> EvaluationRound:
+    """Lock the round's row and check that `name` may run now and that the actor may run it."""
+    locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            refusal % {"title": locked.title, "state": locked.get_state_display()}, code=f"{name}_from_{locked.state}"
+        )
+    if not has_transition_perm(method, actor):
+        raise PermissionDenied
+    return locked
+
+
+def _share_lock_state(round_id: int) -> str:
+    """Read the round's state, holding it against a concurrent transition until commit.
+
+    PostgreSQL: FOR SHARE, so that any number of ballots go in side by side while `round_close`
+    (FOR UPDATE) waits for them, and no ballot slips in after the close. SQLite serializes writers.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(EvaluationRound._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {table} WHERE id = %s FOR SHARE", [round_id])  # noqa: S608
+            row = cursor.fetchone()
+        return str(row[0])
+    return str(EvaluationRound.objects.values_list("state", flat=True).get(pk=round_id))
+
+
+# --- Tokens ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A plain ballot token, returned once to be printed; never stored. `recipient_id` labels the slip."""
+
+    token: str
+    unit_id: int
+    subject_ids: tuple[int, ...]
+    recipient_id: int | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_tokens(
+    round: EvaluationRound, ballots: Iterable[tuple[int, tuple[int, ...], int | None]]
+) -> list[IssuedToken]:
+    """Create one token per (unit, subjects, recipient) in a random order, and return the secrets."""
+    issued = [
+        IssuedToken(secrets.token_urlsafe(16), unit_id, subjects, recipient)  # 128 random bits
+        for unit_id, subjects, recipient in ballots
+    ]
+    rows = [
+        BallotToken(token_hash=hash_token(t.token), round=round, unit_id=t.unit_id, subject_ids=list(t.subject_ids))
+        for t in issued
+    ]
+    # Insertion order is visible to a DBA (physical row order); shuffled, it says nothing about whom.
+    secrets.SystemRandom().shuffle(rows)
+    BallotToken.objects.bulk_create(rows, batch_size=BATCH)
+    return issued
+
+
+# --- Transitions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    round: EvaluationRound
+    tokens: list[IssuedToken] = field(default_factory=list)
+
+
+def round_open(*, actor: User, round: EvaluationRound) -> OpenedRound:
+    """Open a draft round: create every self and leader assignment and one token per peer ballot.
+
+    The plain tokens are in the result and nowhere else: print them now (the view renders the
+    printable sheet in the same response); `tokens_reissue` replaces lost ones.
+    Requires: the round is a draft with at least one manifestation; the actor manages it.
+    Raises InvalidTransition (wrong state, no manifestation) or PermissionDenied.
+    """
+    with transaction.atomic():
+        locked = _lock_for_transition(
+            actor, round, "open", _("Only a draft round can be opened; “%(title)s” is %(state)s.")
+        )
+        if not Manifestation.objects.filter(round=locked).exists():
+            raise InvalidTransition(
+                _("Add at least one manifestation before opening the round."), code="no_manifestation"
+            )
+        locked.open()
+        locked.save()
+        plan = load_plan(locked)
+        IdentifiedRating.objects.bulk_create(
+            [
+                IdentifiedRating(round=locked, relation=Relation.SELF, subject_id=cadre_id)
+                for cadre_id in plan.self_subjects
+            ]
+            + [
+                IdentifiedRating(round=locked, relation=Relation.LEADER, subject_id=cadre_id, rater_id=user_id)
+                for user_id, cadre_id in plan.leader_pairs
+            ],
+            batch_size=BATCH,
+        )
+        tokens = _new_tokens(locked, ((b.unit_id, b.subject_ids, b.rater_id) for b in plan.ballots))
+        audit_record(
+            actor=actor,
+            action="evaluation_round.open",
+            obj=locked,
+            summary=f"opened round {locked.title}",
+            data={"self": len(plan.self_subjects), "leader": len(plan.leader_pairs), "peer_ballots": len(tokens)},
+        )
+    return OpenedRound(round=locked, tokens=tokens)
+
+
+def _turnout_by_unit(round: EvaluationRound) -> dict[str, list[int]]:
+    rows = (
+        BallotToken.objects.filter(round=round)
+        .values("unit__code")
+        .annotate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+        .order_by("unit__code")
+    )
+    return {row["unit__code"]: [row["used"], row["issued"]] for row in rows}
+
+
+def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
+    """Close an open round: its tokens die, its self and leader pages stop taking ratings.
+
+    Waits for ballots being submitted at that moment (they hold the round FOR SHARE). The audit
+    event records the turnout per unit: that is how the trail learns about peer ballots (see
+    ballot_submit). Requires: the round is open; the actor manages it.
+    Raises InvalidTransition or PermissionDenied.
+    """
+    with transaction.atomic():
+        locked = _lock_for_transition(
+            actor, round, "close", _("Only an open round can be closed; “%(title)s” is %(state)s.")
+        )
+        locked.close()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="evaluation_round.close",
+            obj=locked,
+            summary=f"closed round {locked.title}",
+            data={"turnout": _turnout_by_unit(locked)},
+        )
+    return locked
+
+
+def round_publish(*, actor: User, round: EvaluationRound) -> EvaluationRound:
+    """Publish a closed round's results (frozen from then on).
+
+    Requires: the round is closed; the actor manages it. Raises InvalidTransition or PermissionDenied.
+    """
+    with transaction.atomic():
+        locked = _lock_for_transition(
+            actor, round, "publish", _("Only a closed round can be published; “%(title)s” is %(state)s.")
+        )
+        locked.publish()
+        locked.save()
+        audit_record(
+            actor=actor, action="evaluation_round.publish", obj=locked, summary=f"published round {locked.title}"
+        )
+    return locked
+
+
+def tokens_reissue(*, actor: User, round: EvaluationRound, unit: Unit) -> list[IssuedToken]:
+    """Replace the unused ballots of one unit with new tokens, e.g. when the printed slips were lost.
+
+    Plain tokens are shown once, so this is the only way to print them again. Each unused token is
+    deleted and a new one created with the same colleagues; used ones stay, so turnout still reads
+    used / issued. A slip's recipient is found again by re-running the round's reproducible draw
+    (None when the roster changed since the round opened: the slip then lists its colleagues only).
+    Requires: the round is open; the actor manages it. Raises InvalidTransition or PermissionDenied.
+    """
+    with transaction.atomic():
+        # FOR UPDATE, not FOR SHARE: two reissues of one unit must not interleave. Ballots take the
+        # round before the token, so this order cannot deadlock with them.
+        locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
+        if not can_manage_round(actor, locked):
+            raise PermissionDenied
+        if locked.state != RoundState.OPEN:
+            raise InvalidTransition(
+                _("Ballots can be reissued only while the round is open; “%(title)s” is %(state)s.")
+                % {"title": locked.title, "state": locked.get_state_display()},
+                code="reissue_not_open",
+            )
+        unused = BallotToken.objects.filter(round=locked, unit=unit, used=False)
+        subject_lists = [tuple(ids) for ids in unused.values_list("subject_ids", flat=True)]
+        unused.delete()
+        recipients: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for ballot in load_plan(locked).ballots:
+            if ballot.unit_id == unit.pk:
+                recipients[ballot.subject_ids].append(ballot.rater_id)
+        ballots = []
+        for subjects in subject_lists:
+            candidates = recipients.get(subjects)
+            ballots.append((unit.pk, subjects, candidates.pop(0) if candidates else None))
+        tokens = _new_tokens(locked, ballots)
+        audit_record(
+            actor=actor,
+            action="evaluation_round.tokens_reissue",
+            obj=locked,
+            summary=f"reissued {len(tokens)} unused ballots of unit {unit.code}",
+            data={"unit": unit.code, "reissued": len(tokens)},
+        )
+    return tokens
+
+
+# --- Draft configuration --------------------------------------------------------------------------
+
+
+def _lock_draft(actor: User, round: EvaluationRound, what: str) -> EvaluationRound:
+    locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
+    if not can_manage_round(actor, locked):
+        raise PermissionDenied
+    if locked.state != RoundState.DRAFT:
+        raise InvalidTransition(
+            _("%(what)s can be changed only while the round is a draft; “%(title)s” is %(state)s.")
+            % {"what": what, "title": locked.title, "state": locked.get_state_display()},
+            code="not_draft",
+        )
+    return locked
+
+
+def manifestation_add(
+    *, actor: User, round: EvaluationRound, code: str, label_zh: str, label_en: str, order: int = 0
+) -> Manifestation:
+    """Add a round's own manifestation (beside M1–M5). Requires a draft round the actor manages.
+
+    Raises PermissionDenied, InvalidTransition (not a draft) or ValidationError (code taken).
+    """
+    with transaction.atomic():
+        locked = _lock_draft(actor, round, _("Manifestations"))
+        if Manifestation.objects.filter(round=locked, code=code).exists():
+            raise ValidationError({"code": [_("This round already has a manifestation %(code)s.") % {"code": code}]})
+        item = Manifestation.objects.create(round=locked, code=code, label_zh=label_zh, label_en=label_en, order=order)
+        audit_record(
+            actor=actor, action="evaluation_round.manifestation_add", obj=locked, summary=f"added manifestation {code}"
+        )
+    return item
+
+
+def peer_group_create(*, actor: User, round: EvaluationRound, name: str, members: Iterable[Cadre]) -> PeerGroup:
+    """Define an explicit peer group of active cadres in the round's scope (mode explicit_group).
+
+    Requires a draft round the actor manages. Raises PermissionDenied, InvalidTransition (not a
+    draft) or ValidationError (a member outside the scope or off the roster).
+    """
+    member_list = list(members)
+    with transaction.atomic():
+        locked = _lock_draft(actor, round, _("Peer groups"))
+        inside = set(
+            Cadre.objects.filter(
+                pk__in=[c.pk for c in member_list], active=True, unit__path__startswith=locked.scope.path
+            ).values_list("pk", flat=True)
+        )
+        outside = [c.name for c in member_list if c.pk not in inside]
+        if outside:
+            raise ValidationError(
+                {"members": [_("Not active cadres of the round's scope: %(names)s.") % {"names": "、".join(outside)}]}
+            )
+        group = PeerGroup.objects.create(round=locked, name=name)
+        group.members.set(member_list)
+        audit_record(
+            actor=actor,
+            action="evaluation_round.peer_group_create",
+            obj=locked,
+            summary=f"created peer group {name} with {len(member_list)} members",
+        )
+    return group
+
+
+def conflict_declare(
+    *,
+    actor: User,
+    cadre_a: Cadre,
+    cadre_b: Cadre,
+    kind: ConflictKind | str,
+    note: str = "",
+    round: EvaluationRound | None = None,
+) -> Conflict:
+    """Declare that two cadres must not rate each other (as peers, or as leader and cadre).
+
+    round None: a standing conflict for every round opened from now on; otherwise for that draft
+    round only. Idempotent. Requires: the actor is org_admin over both cadres' units (and manages
+    the round). Raises PermissionDenied, InvalidTransition (round not a draft), ValidationError
+    (a cadre with themself).
+    """
+    if cadre_a.pk == cadre_b.pk:
+        raise ValidationError(_("A cadre cannot be in conflict with themself."))
+    if not all(actor.is_superuser or has_role(actor, Role.ORG_ADMIN, c.unit) for c in (cadre_a, cadre_b)):
+        raise PermissionDenied
+    first, second = sorted((cadre_a, cadre_b), key=lambda c: c.pk)
+    with transaction.atomic():
+        if round is not None:
+            round = _lock_draft(actor, round, _("Conflicts"))
+        conflict, created = Conflict.objects.get_or_create(
+            cadre_a=first, cadre_b=second, round=round, defaults={"kind": kind, "note": note, "declared_by": actor}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="evaluation.conflict_declare",
+                obj=conflict,
+                summary=f"declared a conflict between cadres {first.external_id} and {second.external_id}",
+            )
+    return conflict
+
+
+# --- Ratings --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """One colleague's rating on a sheet: manifestation id → 0..4, a grade, an optional comment."""
+
+    subject_id: int
+    grade: str
+    scores: Mapping[int, int]
+    comment: str = ""
+
+
+def _check_ratings(ratings: Sequence[RatingInput], subject_ids: Iterable[int], manifestation_ids: set[int]) -> None:
+    """Every subject rated once, every manifestation scored 0–4, a valid grade, a bounded comment.
+
+    Every rating scoring every manifestation of the round is what lets SQL take a subject's mean
+    over sheets of the mean over manifestations as one AVG over its score rows.
+    """
+    expected = sorted(subject_ids)
+    if sorted(r.subject_id for r in ratings) != expected:
+        raise ValidationError(_("Rate every colleague on the sheet, each exactly once."), code="subjects")
+    for rating in ratings:
+        if rating.grade not in Grade.values:
+            raise ValidationError(_("Choose an overall grade for every colleague."), code="grade")
+        if set(rating.scores) != manifestation_ids:
+            raise ValidationError(_("Score every manifestation for every colleague."), code="scores")
+        if any(not SCORE_MIN <= value <= SCORE_MAX for value in rating.scores.values()):
+            raise ValidationError(_("A score is 0 (never) to 4 (always)."), code="score_range")
+        if len(rating.comment) > COMMENT_MAX_LENGTH:
+            raise ValidationError(
+                _("A comment has at most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}, code="comment_length"
+            )
+
+
+def ballot_submit(*, token: str, ratings: Sequence[RatingInput]) -> None:
+    """Store one anonymous peer sheet and spend its token, in one transaction.
+
+    Requires: the token exists, is unused, and its round is open; `ratings` rate exactly the
+    colleagues on the ballot. Raises BallotNotFound, BallotUnavailable (code "used" or "closed") or
+    ValidationError; in each case nothing is stored and the token stays as it was.
+    Two submissions of one token, even at the same instant, store one sheet: the token row is
+    locked and re-read, and the second finds it used.
+
+    Nothing links the sheet to the token or the rater: the sheet gets a random id and no time; the
+    token only turns `used`. Nothing is returned either (no receipt that could be demanded). And
+    no audit event is written here, on purpose: any event per ballot carries a time and, on
+    PostgreSQL, the same transaction id as the sheet's rows — together with someone noticing who
+    sat at a terminal when, that would tie a sheet to a person. The trail learns the turnout per
+    unit when the round closes (round_close).
+    """
+    token_hash = hash_token(token)
+    with transaction.atomic():
+        round_id = BallotToken.objects.filter(pk=token_hash).values_list("round_id", flat=True).first()
+        if round_id is None:
+            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+        # The round before the token: the lock order every writer of tokens follows.
+        state = _share_lock_state(round_id)
+        ballot = BallotToken.objects.select_for_update().filter(pk=token_hash).first()
+        if ballot is None:  # replaced by tokens_reissue while we waited
+            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+        if ballot.used:
+            raise BallotUnavailable(_("This ballot has already been used. Nothing was stored."), code="used")
+        if state != RoundState.OPEN:
+            raise BallotUnavailable(_("This evaluation round is closed. Nothing was stored."), code="closed")
+        manifestation_ids = set(Manifestation.objects.filter(round_id=round_id).values_list("pk", flat=True))
+        _check_ratings(ratings, ballot.subject_ids, manifestation_ids)
+
+        BallotToken.objects.filter(pk=token_hash).update(used=True)
+        sheet = PeerSheet.objects.create(round_id=round_id)
+        rows = [
+            PeerRating(
+                sheet=sheet, round_id=round_id, subject_id=r.subject_id, grade=r.grade, comment=r.comment.strip()
+            )
+            for r in ratings
+        ]
+        PeerRating.objects.bulk_create(rows)
+        PeerScore.objects.bulk_create(
+            [
+                PeerScore(rating=row, manifestation_id=mid, value=value)
+                for row, rating in zip(rows, ratings, strict=True)
+                for mid, value in rating.scores.items()
+            ],
+            batch_size=BATCH,
+        )
+
+
+def identified_rating_submit(*, actor: User, rating: IdentifiedRating, data: RatingInput) -> IdentifiedRating:
+    """Submit a self-evaluation or a leader's rating (signed by the actor), once.
+
+    Requires: the actor is the rating's rater (the cadre's own account for a self-evaluation, the
+    named leader otherwise), the round is open and the rating not yet submitted.
+    Raises PermissionDenied, InvalidTransition (round not open), RatingAlreadySubmitted or
+    ValidationError.
+    """
+    with transaction.atomic():
+        locked = IdentifiedRating.objects.select_for_update(of=("self",)).select_related("subject").get(pk=rating.pk)
+        if not can_rate(actor, locked):
+            raise PermissionDenied
+        if _share_lock_state(locked.round_id) != RoundState.OPEN:
+            raise InvalidTransition(_("This evaluation round is not open for ratings."), code="rating_not_open")
+        if locked.submitted_at is not None:
+            raise RatingAlreadySubmitted(_("This rating has already been submitted."), code="submitted")
+        manifestation_ids = set(Manifestation.objects.filter(round_id=locked.round_id).values_list("pk", flat=True))
+        _check_ratings([data], [locked.subject_id], manifestation_ids)
+        locked.grade = data.grade
+        locked.comment = data.comment.strip()
+        locked.rater = actor
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["grade", "comment", "rater", "submitted_at"])
+        IdentifiedScore.objects.bulk_create(
+            IdentifiedScore(rating=locked, manifestation_id=mid, value=value) for mid, value in data.scores.items()
+        )
+        audit_record(
+            actor=actor,
+            action=f"evaluation_rating.submit_{locked.relation}",
+            obj=locked,
+            summary=f"submitted the {locked.relation} rating of cadre {locked.subject.external_id}"
+            f" in round {locked.round_id}",
+        )
+    return locked
