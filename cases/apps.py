@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # The decision letter's document kind, and the matter tasks (Celery's autodiscovery looks only
+        # at `cases.tasks`, not at sub-packages).
+        from cases.matters import documents, tasks  # noqa: F401
+
+        documents.register()
+        # The talk record's document kind, and the rectification tasks (the period-ended beat task).
+        from cases.rectification import documents as rectification_documents
+        from cases.rectification import tasks as rectification_tasks  # noqa: F401
+
+        rectification_documents.register()

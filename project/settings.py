@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from project.env import env_bool, env_int, env_list, env_str
@@ -198,8 +199,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {"project.documents.tasks.*": {"queue": "pdf"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Fixed local times (Asia/Shanghai), so that a restarted beat does not shift the daily jobs.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "verify-audit-chain-nightly": {"task": "project.audit.tasks.verify_audit_chain", "schedule": 24 * 3600},
+    "verify-audit-chain-nightly": {
+        "task": "project.audit.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "move-cases-past-period-daily": {
+        "task": "cases.rectification.tasks.move_cases_past_period",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "remind-overdue-matters-daily": {
+        "task": "cases.matters.tasks.remind_overdue_matters",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Email --------------------------------------------------------------------------------------

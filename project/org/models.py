@@ -168,6 +168,7 @@ class MarkKind(models.TextChoices):
     CASE_CLOSED = "case_closed", _("rectification case closed")
     NO_NEGATIVE_EVALUATION = "no_negative_evaluation", _("no negative evaluation (fault tolerated)")
     SANCTION = "sanction", _("sanction in effect")
+    RECTIFICATION_TARGET = "rectification_target", _("confirmed rectification target")
 
 
 class CadreMark(models.Model):

@@ -89,3 +89,22 @@ def test_a_read_is_logged_with_the_reader_and_the_object(personas: Personas) -> 
     assert event.object_type == "org.cadre"
     assert event.object_id == str(personas.carl_cadre.pk)
     assert "peer comments" in event.summary
+
+
+def test_a_summary_longer_than_the_column_still_verifies(personas: Personas) -> None:
+    audit_record(actor=personas.alice, action="test.long", summary="长" * 800)
+    assert verify_chain().ok
+
+
+def test_many_events_appended_at_once_form_one_chain(personas: Personas) -> None:
+    from project.audit.services import AuditEntry, audit_record_many
+
+    before = audit_record(actor=personas.alice, action="test.before", summary="before")
+    events = audit_record_many(
+        actor=personas.alice,
+        action="test.bulk",
+        entries=[AuditEntry(f"item {i}", personas.carl_cadre, {"i": i}) for i in range(5)],
+    )
+    assert events[0].prev_hash == before.hash
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert verify_chain().ok

@@ -1,0 +1,655 @@
+"""Case pages: the organization department's list (with bulk determination), the case with its timeline,
+the steps, plans, care measures and commitments; the leader's talks; the cadre's own summary.
+
+Mapping of errors: a case the user may not see → 404 (exactly like a missing one); InvalidTransition →
+409 page with its message; PermissionDenied → 403 (with its message when it has one); a service's
+ValidationError → the form again with everything entered (400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.rectification import forms as case_forms
+from cases.rectification import permissions, selectors, services
+from cases.rectification.exceptions import InvalidTransition
+from cases.rectification.models import (
+    TALK_STATES,
+    CaseState,
+    Commitment,
+    RectificationCase,
+    Talk,
+)
+from project.audit.services import audit_log_read
+from project.org.models import Role, User
+from project.org.permissions import has_role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+DEFAULT_PAGE_SIZE = 25
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+# Evidence keys that carry colleagues' free-text comments: for the organization department only.
+PEER_COMMENT_KEYS = ("comments", "peer_comments")
+# How the usual evidence keys are shown; any other key is shown as it is.
+EVIDENCE_LABELS: dict[str, StrOrPromise] = {
+    "scores": gettext_lazy("scores"),
+    "flags": gettext_lazy("flags"),
+    "reasons": gettext_lazy("reasons"),
+    "comments": gettext_lazy("colleagues' comments (organization department only)"),
+    "peer_comments": gettext_lazy("colleagues' comments (organization department only)"),
+}
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view here is behind login_required.
+    return cast(User, request.user)
+
+
+def _domain_errors(view: View) -> View:
+    """InvalidTransition → 409 with its message; a PermissionDenied with a message → 403 with it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except InvalidTransition as error:
+            return render(request, "cases/rectification/conflict.html", {"message": error.message}, status=409)
+        except PermissionDenied as error:
+            if not str(error):
+                raise
+            return render(request, "cases/rectification/forbidden.html", {"message": str(error)}, status=403)
+
+    return cast(View, wrapper)
+
+
+def _visible(request: HttpRequest, pk: int) -> RectificationCase:
+    case = selectors.case_get_visible(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _is_org_admin_anywhere(user: User) -> bool:
+    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN)
+
+
+# --- the list and bulk determination --------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user may read: filters (unit, state, manifestation, overdue), sorting, pages.
+
+    A constant number of queries whatever the page size: the page is one query (cadre, unit and leader
+    joined, `is_overdue` computed in SQL), plus its count and the filter's units.
+    """
+    user = _user(request)
+    today = timezone.localdate()
+    form = case_forms.CaseFilterForm(request.GET or None, units=selectors.filter_units(user=user))
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = selectors.CaseFilters(
+        unit=data.get("unit"),
+        state=data.get("state") or "",
+        manifestation=data.get("manifestation") or "",
+        overdue=bool(data.get("overdue")),
+        sort=data.get("sort") or selectors.DEFAULT_SORT,
+    )
+    size = data.get("size") or DEFAULT_PAGE_SIZE
+    cases = selectors.case_list(user=user, today=today, filters=filters)
+    page = Paginator(cases, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    can_bulk = _is_org_admin_anywhere(user)
+    context = {
+        "page": page,
+        "bulk_possible": can_bulk and any(case.state == CaseState.NOMINATED for case in page),
+        "filter_form": form,
+        "query": query.urlencode(),
+        "can_bulk": can_bulk,
+        "bulk_form": case_forms.BulkForm() if can_bulk else None,
+        "can_open": can_bulk,
+    }
+    return render(request, "cases/rectification/list.html", context)
+
+
+def _posted_ids(request: HttpRequest) -> list[int]:
+    return sorted({int(value) for value in request.POST.getlist("case") if value.isdigit()})
+
+
+@require_POST
+@login_required
+@_domain_errors
+def case_bulk(request: HttpRequest) -> HttpResponse:
+    """Confirm or dismiss the ticked nominated cases, all with the one note or reason typed."""
+    user = _user(request)
+    ids = _posted_ids(request)
+    if ids and RectificationCase.objects.visible_to(user).filter(pk__in=ids).count() != len(ids):
+        raise Http404
+    form = case_forms.BulkForm(request.POST)
+    if not ids:
+        form.add_error(None, _("Tick at least one case."))
+    if form.is_valid():
+        text = form.cleaned_data["text"]
+        try:
+            if form.cleaned_data["action"] == "confirm":
+                count = services.cases_confirm_bulk(actor=user, case_ids=ids, note=text)
+                messages.success(request, _("%(n)s cases confirmed.") % {"n": count})
+            else:
+                count = services.cases_dismiss_bulk(actor=user, case_ids=ids, reason=text)
+                messages.success(request, _("%(n)s cases dismissed.") % {"n": count})
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            return redirect("cases:rectification:list")
+    return render(request, "cases/rectification/bulk_error.html", {"form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def case_open(request: HttpRequest) -> HttpResponse:
+    """Open a case outside any round (the organization department, for a cadre of its subtree)."""
+    user = _user(request)
+    if not _is_org_admin_anywhere(user):
+        raise PermissionDenied
+    form = case_forms.OpenCaseForm(
+        request.POST if request.method == "POST" else None, cadres=selectors.openable_cadres(user=user)
+    )
+    if form.is_valid():
+        try:
+            case = services.case_open_manually(
+                actor=user,
+                cadre=form.cleaned_data["cadre"],
+                reason=form.cleaned_data["reason"],
+                manifestations=form.cleaned_data["manifestations"],
+            )
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("The case was opened; it now awaits the determination."))
+            return redirect("cases:rectification:detail", pk=case.pk)
+    return render(request, "cases/rectification/open.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+# --- the case and its steps -------------------------------------------------------------------------------
+
+
+FormFactory = Callable[[Any, RectificationCase], forms.Form]
+Runner = Callable[[User, RectificationCase, forms.Form], object]
+
+
+@dataclass(frozen=True)
+class _Action:
+    form: FormFactory
+    run: Runner
+    done: StrOrPromise
+
+
+def _plain(data: Any, case: RectificationCase) -> forms.Form:
+    return case_forms.PlainForm(data)
+
+
+ACTIONS: dict[str, _Action] = {
+    "confirm": _Action(
+        lambda d, c: case_forms.NoteForm(d),
+        lambda u, c, f: services.case_confirm(actor=u, case=c, note=f.cleaned_data["note"]),
+        gettext_lazy("Confirmed as a rectification target."),
+    ),
+    "dismiss": _Action(
+        lambda d, c: case_forms.ReasonForm(d),
+        lambda u, c, f: services.case_dismiss(actor=u, case=c, reason=f.cleaned_data["reason"]),
+        gettext_lazy("The nomination was dismissed."),
+    ),
+    "assign_leader": _Action(
+        lambda d, c: case_forms.AssignLeaderForm(d, candidates=selectors.leader_candidates(c)),
+        lambda u, c, f: services.case_assign_leader(actor=u, case=c, leader=f.cleaned_data["leader"]),
+        gettext_lazy("The leader in charge was assigned; talks can begin."),
+    ),
+    "start_rectifying": _Action(
+        _plain,
+        lambda u, c, f: services.case_start_rectifying(actor=u, case=c),
+        gettext_lazy("The rectification period has started."),
+    ),
+    "move_to_verifying": _Action(
+        _plain,
+        lambda u, c, f: services.case_move_to_verifying(actor=u, case=c),
+        gettext_lazy("The case is in verification."),
+    ),
+    "close_rectified": _Action(
+        _plain,
+        lambda u, c, f: services.case_close_rectified(actor=u, case=c),
+        gettext_lazy("Closed as rectified (销号)."),
+    ),
+    "escalate": _Action(
+        lambda d, c: case_forms.EscalateForm(d),
+        lambda u, c, f: services.case_escalate(
+            actor=u, case=c, measure=f.cleaned_data["measure"], note=f.cleaned_data["note"]
+        ),
+        gettext_lazy("The case was escalated."),
+    ),
+    "restart": _Action(
+        lambda d, c: case_forms.RestartForm(d),
+        lambda u, c, f: services.case_restart_rectifying(
+            actor=u, case=c, period_months=f.cleaned_data.get("period_months")
+        ),
+        gettext_lazy("A new rectification period has started."),
+    ),
+    "close_handled": _Action(
+        _plain,
+        lambda u, c, f: services.case_close_handled(actor=u, case=c),
+        gettext_lazy("Closed after handling."),
+    ),
+    "withdraw": _Action(
+        lambda d, c: case_forms.WithdrawForm(d),
+        lambda u, c, f: services.case_withdraw(
+            actor=u, case=c, reason=f.cleaned_data["reason"], note=f.cleaned_data["note"]
+        ),
+        gettext_lazy("The case was withdrawn."),
+    ),
+}
+
+_DETAIL_FORMS = ("confirm", "dismiss", "assign_leader", "escalate", "restart", "withdraw")
+
+
+def _evidence(user: User, case: RectificationCase) -> dict[str, Any]:
+    """The frozen evidence as shown: peer comments only to the organization department."""
+    evidence = dict(case.evidence)
+    if not permissions.can_view_peer_comments(user, case):
+        for key in PEER_COMMENT_KEYS:
+            evidence.pop(key, None)
+    return evidence
+
+
+def _as_lines(value: Any) -> list[str]:
+    """Evidence values as lines of text: a mapping as "key: value", a list item by item."""
+    if isinstance(value, dict):
+        return [f"{key}: {item}" for key, item in value.items()]
+    if isinstance(value, list):
+        return [
+            ", ".join(f"{k}: {v}" for k, v in item.items()) if isinstance(item, dict) else str(item) for item in value
+        ]
+    return [str(value)]
+
+
+def _detail_page(
+    request: HttpRequest, case: RectificationCase, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    allowed = permissions.case_actions(user, case)
+    bound = bound or {}
+    action_forms = {
+        name: bound.get(name) or ACTIONS[name].form(None, case) for name in _DETAIL_FORMS if allowed.get(name)
+    }
+    today = timezone.localdate()
+    evidence = _evidence(user, case)
+    context = {
+        "case": case,
+        "actions": allowed,
+        "forms": action_forms,
+        "evidence_rows": [(EVIDENCE_LABELS.get(key, key), _as_lines(value)) for key, value in sorted(evidence.items())],
+        "talks": list(selectors.case_talks(case)),
+        "commitment_rows": [
+            (item, item.is_overdue(today), item.status_label(today)) for item in selectors.case_commitments(case)
+        ],
+        "plans": list(selectors.case_plans(case)),
+        "care_measures": list(selectors.case_care_measures(case)),
+        "timeline": list(selectors.case_timeline(case)),
+    }
+    return render(request, "cases/rectification/detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case: facts, evidence, talks, commitments, plan, care measures, timeline, and the allowed steps."""
+    case = _visible(request, pk)
+    audit_log_read(actor=request.user, obj=case, what="case file")
+    return _detail_page(request, case)
+
+
+@require_POST
+@login_required
+@_domain_errors
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One POST endpoint per step; the service decides whether it is allowed now and for this person."""
+    case = _visible(request, pk)
+    entry = ACTIONS.get(action)
+    if entry is None:
+        raise Http404
+    user = _user(request)
+    form = entry.form(request.POST, case)
+    if form.is_valid():
+        try:
+            entry.run(user, case, form)
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, str(entry.done))
+            return redirect("cases:rectification:detail", pk=case.pk)
+    case.refresh_from_db()
+    return _detail_page(request, case, {action: form}, status=400)
+
+
+def _plan_page(
+    request: HttpRequest,
+    case: RectificationCase,
+    plan_form: forms.Form | None = None,
+    commitment_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    allowed = permissions.case_actions(user, case)
+    today = timezone.localdate()
+    context = {
+        "case": case,
+        "actions": allowed,
+        "plan_form": plan_form or (case_forms.PlanForm() if allowed["plan"] else None),
+        "commitment_form": commitment_form or (case_forms.RequiredCommitmentForm() if allowed["commitment"] else None),
+        "plans": list(selectors.case_plans(case)),
+        "commitment_rows": [
+            (item, item.is_overdue(today), item.status_label(today)) for item in selectors.case_commitments(case)
+        ],
+    }
+    return render(request, "cases/rectification/plan.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rectification plan and the commitments; POST draws up a (new) plan."""
+    case = _visible(request, pk)
+    if request.method == "GET":
+        return _plan_page(request, case)
+    form = case_forms.PlanForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_create(
+                actor=request.user,
+                case=case,
+                measures=form.cleaned_data["measures"],
+                period_months=form.cleaned_data["period_months"],
+            )
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("The rectification plan was recorded."))
+            return redirect("cases:rectification:plan", pk=case.pk)
+    return _plan_page(request, case, plan_form=form, status=400)
+
+
+@require_POST
+@login_required
+@_domain_errors
+def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible(request, pk)
+    form = case_forms.RequiredCommitmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.commitment_add(
+                actor=request.user, case=case, text=form.cleaned_data["text"], deadline=form.cleaned_data["deadline"]
+            )
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("The commitment was added."))
+            return redirect("cases:rectification:plan", pk=case.pk)
+    return _plan_page(request, case, commitment_form=form, status=400)
+
+
+@require_POST
+@login_required
+@_domain_errors
+def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = Commitment.objects.filter(pk=pk).only("pk", "case_id").first()
+    if commitment is None:
+        raise Http404
+    case = _visible(request, commitment.case_id)
+    services.commitment_mark_done(actor=request.user, commitment=commitment)
+    messages.success(request, _("The commitment is marked done."))
+    return redirect("cases:rectification:detail", pk=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def case_care(request: HttpRequest, pk: int) -> HttpResponse:
+    """Care and incentive measures: the list, and the form for the leader or the organization department."""
+    case = _visible(request, pk)
+    allowed = permissions.case_actions(_user(request), case)
+    form = case_forms.CareForm(request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.care_measure_add(
+                actor=request.user,
+                case=case,
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("The care measure was recorded."))
+            return redirect("cases:rectification:care", pk=case.pk)
+    context = {
+        "case": case,
+        "form": form if allowed["care"] or form.is_bound else None,
+        "care_measures": list(selectors.case_care_measures(case)),
+    }
+    return render(request, "cases/rectification/care.html", context, status=400 if form.is_bound else 200)
+
+
+# --- talks ------------------------------------------------------------------------------------------------
+
+
+def _talk_form_page(
+    request: HttpRequest,
+    case: RectificationCase,
+    form: case_forms.TalkForm,
+    formset: forms.BaseFormSet | None,  # type: ignore[type-arg]
+    talk: Talk | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"case": case, "form": form, "formset": formset, "talk": talk}
+    return render(request, "cases/rectification/talk_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a talk: the leader in charge, while the case is in talks, rectifying or escalated."""
+    case = _visible(request, pk)
+    user = _user(request)
+    if case.state not in TALK_STATES:
+        raise InvalidTransition(_("Talks are recorded while the case is in talks, rectifying or escalated."))
+    if not permissions.can_record_talk_case(user, case):
+        raise PermissionDenied
+    recorders = selectors.recorder_choices(user=user, case=case)
+    data = request.POST if request.method == "POST" else None
+    form = case_forms.TalkForm(data, recorders=recorders)
+    formset = case_forms.CommitmentFormSet(data, prefix="commitments")
+    if data is not None and form.is_valid() and formset.is_valid():
+        try:
+            talk = services.talk_create(
+                actor=user,
+                case=case,
+                kind=form.cleaned_data["kind"],
+                held_at=form.cleaned_data["held_at"],
+                place=form.cleaned_data["place"],
+                recorder=form.cleaned_data["recorder"],
+                purpose=form.cleaned_data["purpose"],
+                content=form.cleaned_data["content"],
+                statement=form.cleaned_data["statement"],
+                commitments=case_forms.commitment_inputs(formset),
+            )
+        except ValidationError as error:
+            case_forms.add_service_errors(form, error)
+        else:
+            messages.success(request, _("The talk was recorded. Check it, then sign it."))
+            return redirect("cases:rectification:talk_detail", pk=talk.pk)
+    return _talk_form_page(request, case, form, formset, status=400 if data is not None else 200)
+
+
+def _visible_talk(request: HttpRequest, pk: int) -> Talk:
+    talk = selectors.talk_get_visible(user=request.user, pk=pk)
+    if talk is None:
+        raise Http404
+    return talk
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A talk record; its talker may correct it (POST) until they sign it."""
+    talk = _visible_talk(request, pk)
+    user = _user(request)
+    can_edit = not talk.is_signed and permissions.can_edit_talk(user, talk)
+    form = None
+    status = 200
+    if request.method == "POST":
+        if talk.is_signed:
+            raise InvalidTransition(_("This talk record is signed and can no longer be changed."))
+        if not can_edit:
+            raise PermissionDenied
+        form = case_forms.TalkForm(request.POST, recorders=selectors.recorder_choices(user=user, case=talk.case))
+        if form.is_valid():
+            try:
+                services.talk_update(
+                    actor=user,
+                    talk=talk,
+                    kind=form.cleaned_data["kind"],
+                    held_at=form.cleaned_data["held_at"],
+                    place=form.cleaned_data["place"],
+                    recorder=form.cleaned_data["recorder"],
+                    purpose=form.cleaned_data["purpose"],
+                    content=form.cleaned_data["content"],
+                    statement=form.cleaned_data["statement"],
+                )
+            except ValidationError as error:
+                case_forms.add_service_errors(form, error)
+            else:
+                messages.success(request, _("The talk record was corrected."))
+                return redirect("cases:rectification:talk_detail", pk=talk.pk)
+        status = 400
+    elif can_edit:
+        initial = {
+            "kind": talk.kind,
+            "held_at": timezone.localtime(talk.held_at),
+            "place": talk.place,
+            "recorder": talk.recorder_id,
+            "purpose": talk.purpose,
+            "content": talk.content,
+            "statement": talk.statement,
+        }
+        form = case_forms.TalkForm(initial=initial, recorders=selectors.recorder_choices(user=user, case=talk.case))
+    context = {
+        "talk": talk,
+        "case": talk.case,
+        "form": form,
+        "can_sign": not talk.is_signed and permissions.can_sign_talk(user, talk),
+        "commitments": list(talk.commitments.order_by("deadline", "pk")),
+        "documents": selectors.talk_documents(talk),
+    }
+    return render(request, "cases/rectification/talk_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+@_domain_errors
+def talk_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    talk = _visible_talk(request, pk)
+    services.talk_sign(actor=request.user, talk=talk)
+    messages.success(request, _("Signed. The record is final; the cadre is asked to acknowledge it."))
+    return redirect("cases:rectification:talk_detail", pk=talk.pk)
+
+
+@require_GET
+@login_required
+def my_talks(request: HttpRequest) -> HttpResponse:
+    """The leader's work: the cases they lead (talks due first) and the records waiting for their signature."""
+    user = _user(request)
+    cases = list(selectors.leader_cases(user=user))
+    context = {
+        "due": [case for case in cases if case.state == CaseState.TALKING and not getattr(case, "signed_talks", 0)],
+        "cases": cases,
+        "drafts": list(selectors.leader_drafts(user=user)),
+    }
+    return render(request, "cases/rectification/my_talks.html", context)
+
+
+# --- the cadre's own pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def own_list(request: HttpRequest) -> HttpResponse:
+    """The cadre's own cases and the talk records waiting for their answer."""
+    context = {
+        "cases": list(selectors.own_cases(user=request.user)),
+        "to_answer": list(selectors.talks_to_answer(user=request.user).select_related("case")),
+    }
+    return render(request, "cases/rectification/own_list.html", context)
+
+
+@require_GET
+@login_required
+def own_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cadre's summary: state, period, plan, talks to acknowledge, commitments. Never the evidence,
+    the raters, colleagues' comments or visits."""
+    case = selectors.case_get_own(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    today = timezone.localdate()
+    talks = list(selectors.own_talks(case))
+    records = selectors.latest_records(talks)
+    context = {
+        "case": case,
+        "talk_rows": [(talk, records.get(talk.pk)) for talk in talks],
+        "commitment_rows": [
+            (item, item.is_overdue(today), item.status_label(today)) for item in selectors.case_commitments(case)
+        ],
+        "plan": services.latest_plan(case),
+    }
+    return render(request, "cases/rectification/own_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@_domain_errors
+def talk_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cadre reads a signed talk record and acknowledges it or records their dissent."""
+    talk = selectors.talk_get_own(user=request.user, pk=pk)
+    if talk is None:
+        raise Http404
+    form = case_forms.AcknowledgeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.talk_acknowledge(actor=request.user, talk=talk, dissent=form.cleaned_data["dissent"])
+        messages.success(request, _("Your answer was recorded."))
+        return redirect("cases:rectification:own_detail", pk=talk.case_id)
+    context = {
+        "talk": talk,
+        "case": talk.case,
+        "form": None if talk.is_answered else form,
+        "commitments": list(talk.commitments.order_by("deadline", "pk")),
+    }
+    return render(request, "cases/rectification/acknowledge.html", context, status=400 if form.is_bound else 200)

@@ -1,0 +1,520 @@
+"""The case pages: anonymous → login, outsider → 404, visible but not allowed → 403, wrong method → 405,
+wrong state → 409, the happy paths, the buttons each person gets, and pinned query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.rectification import services
+from cases.rectification.models import CaseState, RectificationCase, Talk
+from project.audit.models import AuditEvent
+from project.org.models import User
+from tests.cases.rectification.states import (
+    DETERMINATION,
+    PEER_COMMENT,
+    nominated,
+    ready_to_rectify,
+    record_talk,
+    roster,
+    signed,
+    talking,
+    verifying,
+)
+from tests.conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def url(name: str, **kwargs: Any) -> str:
+    return reverse(f"cases:rectification:{name}", kwargs=kwargs or None)
+
+
+def case_url(name: str, case: RectificationCase, **kwargs: Any) -> str:
+    return url(name, pk=case.pk, **kwargs)
+
+
+def talk_post(personas: Personas, **extra: Any) -> dict[str, Any]:
+    held = timezone.localtime() - timedelta(hours=1)
+    data = {
+        "kind": "reminder",
+        "held_at": held.strftime("%Y-%m-%dT%H:%M"),
+        "place": "局三楼小会议室",
+        "recorder": personas.dora_cadre.pk,
+        "purpose": "测评反映推诿扯皮",
+        "content": "提醒其改进作风。",
+        "statement": "虚心接受。",
+        "commitments-TOTAL_FORMS": "3",
+        "commitments-INITIAL_FORMS": "0",
+        "commitments-MIN_NUM_FORMS": "0",
+        "commitments-MAX_NUM_FORMS": "20",
+        "commitments-0-text": "每周一报送周计划",
+        "commitments-0-deadline": (timezone.localdate() + timedelta(days=14)).isoformat(),
+        "commitments-1-text": "",
+        "commitments-1-deadline": "",
+    }
+    data.update(extra)
+    return data
+
+
+# --- the usual five for every page --------------------------------------------------------------------
+
+
+CASE_PAGES = ["detail", "plan", "care", "talk_create"]
+
+
+@pytest.mark.parametrize(
+    "page_url",
+    [
+        lambda c, t: case_url("detail", c),
+        lambda c, t: case_url("plan", c),
+        lambda c, t: case_url("care", c),
+        lambda c, t: case_url("talk_create", c),
+        lambda c, t: url("talk_detail", pk=t.pk),
+        lambda c, t: url("list"),
+        lambda c, t: url("open"),
+        lambda c, t: url("my_talks"),
+        lambda c, t: url("own_list"),
+        lambda c, t: case_url("own_detail", c),
+        lambda c, t: url("acknowledge", pk=t.pk),
+    ],
+)
+def test_anonymous_visitors_are_sent_to_log_in(client: Client, personas: Personas, page_url: Any) -> None:
+    case, talk = signed(personas)
+    response = client.get(page_url(case, talk))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("page", CASE_PAGES)
+def test_an_outsider_gets_404_as_if_the_case_did_not_exist(client: Client, personas: Personas, page: str) -> None:
+    case = talking(personas)
+    assert login(client, personas.oscar).get(case_url(page, case)).status_code == 404
+    missing = client.get(reverse(f"cases:rectification:{page}", kwargs={"pk": case.pk + 999}))
+    assert missing.status_code == 404
+
+
+def test_an_outsider_gets_404_on_talks_steps_and_the_cadres_pages(client: Client, personas: Personas) -> None:
+    case, talk = signed(personas)
+    login(client, personas.oscar)
+    assert client.get(url("talk_detail", pk=talk.pk)).status_code == 404
+    assert client.post(url("talk_sign", pk=talk.pk)).status_code == 404
+    assert client.post(case_url("action", case, action="withdraw"), {"reason": "retired"}).status_code == 404
+    assert client.get(case_url("own_detail", case)).status_code == 404
+    assert client.get(url("acknowledge", pk=talk.pk)).status_code == 404
+    assert client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["ivy", "rita", "carl"])
+def test_people_without_a_part_in_the_case_get_404(client: Client, personas: Personas, who: str) -> None:
+    case = talking(personas)
+    assert login(client, getattr(personas, who)).get(case_url("detail", case)).status_code == 404
+
+
+def test_the_auditor_reads_but_may_not_act(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    login(client, personas.audrey)
+    assert client.get(case_url("detail", case)).status_code == 200
+    assert client.post(case_url("action", case, action="confirm"), {"note": DETERMINATION}).status_code == 403
+    assert client.get(url("open")).status_code == 403
+
+
+def test_the_leader_may_not_determine_and_only_the_leader_records_talks(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    assert (
+        login(client, personas.leo).post(case_url("action", case, action="withdraw"), {"reason": "retired"}).status_code
+        == 403
+    )
+    assert login(client, personas.alice).get(case_url("talk_create", case)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [("get", "action"), ("get", "bulk"), ("get", "talk_sign"), ("post", "my_talks"), ("delete", "detail")],
+)
+def test_wrong_methods_are_refused(client: Client, personas: Personas, method: str, name: str) -> None:
+    case, talk = signed(personas)
+    login(client, personas.alice)
+    kwargs: dict[str, Any] = {
+        "action": {"pk": case.pk, "action": "confirm"},
+        "bulk": {},
+        "talk_sign": {"pk": talk.pk},
+        "my_talks": {},
+        "detail": {"pk": case.pk},
+    }[name]
+    assert getattr(client, method)(url(name, **kwargs)).status_code == 405
+
+
+def test_a_step_in_the_wrong_state_answers_409_with_a_message(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    response = login(client, personas.alice).post(case_url("action", case, action="confirm"), {"note": DETERMINATION})
+    assert response.status_code == 409
+    assert f"#{case.pk}" in response.content.decode()
+
+
+def test_an_unknown_step_answers_404(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    assert login(client, personas.alice).post(case_url("action", case, action="promote")).status_code == 404
+
+
+# --- happy paths ----------------------------------------------------------------------------------------
+
+
+def test_the_organization_department_confirms_from_the_case_page(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    response = login(client, personas.alice).post(case_url("action", case, action="confirm"), {"note": DETERMINATION})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CONFIRMED
+
+
+def test_a_missing_note_shows_the_form_again(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    response = login(client, personas.alice).post(case_url("action", case, action="confirm"), {"note": ""})
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.state == CaseState.NOMINATED
+
+
+def test_the_leader_is_chosen_from_eligible_leaders(client: Client, personas: Personas) -> None:
+    case = services.case_confirm(actor=personas.alice, case=nominated(personas), note=DETERMINATION)
+    login(client, personas.alice)
+    page = client.get(case_url("detail", case)).content.decode()
+    assert f'value="{personas.leo.pk}"' in page
+    assert f'value="{personas.ivy.pk}"' not in page
+    response = client.post(case_url("action", case, action="assign_leader"), {"leader": personas.ivy.pk})
+    assert response.status_code == 400
+    response = client.post(case_url("action", case, action="assign_leader"), {"leader": personas.leo.pk})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.leader == personas.leo
+
+
+def test_the_leader_records_a_talk_with_its_commitments_then_signs_it(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    login(client, personas.leo)
+    form = client.get(case_url("talk_create", case)).content.decode()
+    assert "刘芳" in form
+    assert "黄蓓" not in form  # a cadre of another district is not offered as recorder
+    response = client.post(case_url("talk_create", case), talk_post(personas))
+    assert response.status_code == 302
+    talk = Talk.objects.get(case=case)
+    assert (talk.kind, talk.recorder_name, talk.talker_name) == ("reminder", "刘芳", "李强")
+    assert list(talk.commitments.values_list("text", flat=True)) == ["每周一报送周计划"]
+    assert client.post(url("talk_sign", pk=talk.pk)).status_code == 302
+    talk.refresh_from_db()
+    assert talk.is_signed
+
+
+def test_an_edit_after_signing_answers_409(client: Client, personas: Personas) -> None:
+    _case, talk = signed(personas)
+    login(client, personas.leo)
+    page = client.get(url("talk_detail", pk=talk.pk)).content.decode()
+    assert url("talk_sign", pk=talk.pk) not in page
+    response = client.post(url("talk_detail", pk=talk.pk), talk_post(personas, place="别处"))
+    assert response.status_code == 409
+    assert client.post(url("talk_sign", pk=talk.pk)).status_code == 409
+    talk.refresh_from_db()
+    assert talk.place == "局三楼小会议室"
+
+
+def test_the_talker_corrects_an_unsigned_record(client: Client, personas: Personas) -> None:
+    talk = record_talk(personas, talking(personas))
+    login(client, personas.leo)
+    assert url("talk_sign", pk=talk.pk) in client.get(url("talk_detail", pk=talk.pk)).content.decode()
+    assert client.post(url("talk_detail", pk=talk.pk), talk_post(personas, place="局长办公室")).status_code == 302
+    talk.refresh_from_db()
+    assert talk.place == "局长办公室"
+    assert login(client, personas.alice).post(url("talk_detail", pk=talk.pk), talk_post(personas)).status_code == 403
+
+
+def test_the_cadre_acknowledges_from_their_own_page(client: Client, personas: Personas) -> None:
+    case, talk = signed(personas)
+    login(client, personas.carl)
+    own = client.get(case_url("own_detail", case)).content.decode()
+    assert url("acknowledge", pk=talk.pk) in own
+    assert url("acknowledge", pk=talk.pk) in client.get(url("own_list")).content.decode()
+    assert client.post(url("acknowledge", pk=talk.pk), {"dissent": ""}).status_code == 302
+    talk.refresh_from_db()
+    assert talk.acknowledgement == "acknowledged"
+    assert client.post(url("acknowledge", pk=talk.pk), {"dissent": "异议"}).status_code == 409
+
+
+def test_the_cadre_records_dissent_from_the_page(client: Client, personas: Personas) -> None:
+    _case, talk = signed(personas)
+    login(client, personas.carl).post(url("acknowledge", pk=talk.pk), {"dissent": "不同意“推诿”的说法"})
+    talk.refresh_from_db()
+    assert (talk.acknowledgement, talk.dissent) == ("dissent", "不同意“推诿”的说法")
+
+
+def test_the_cadre_never_sees_an_unsigned_record(client: Client, personas: Personas) -> None:
+    talk = record_talk(personas, talking(personas))
+    assert login(client, personas.carl).get(url("acknowledge", pk=talk.pk)).status_code == 404
+
+
+def test_plan_care_and_the_start_of_the_period_from_the_pages(client: Client, personas: Personas) -> None:
+    case, _talk = signed(personas)
+    login(client, personas.leo)
+    assert client.post(case_url("plan", case), {"measures": "按周报送台账", "period_months": "4"}).status_code == 302
+    response = client.post(
+        case_url("care", case), {"kind": "training", "description": "参加作风建设专题培训", "on": "2026-03-01"}
+    )
+    assert response.status_code == 302
+    assert "参加作风建设专题培训" in client.get(case_url("care", case)).content.decode()
+    assert client.post(case_url("action", case, action="start_rectifying")).status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.RECTIFYING
+    assert (case.period_end.year * 12 + case.period_end.month) - (  # type: ignore[union-attr]
+        case.period_start.year * 12 + case.period_start.month  # type: ignore[union-attr]
+    ) == 4
+
+
+def test_starting_the_period_without_a_plan_answers_409(client: Client, personas: Personas) -> None:
+    case, _talk = signed(personas)
+    assert login(client, personas.leo).post(case_url("action", case, action="start_rectifying")).status_code == 409
+
+
+def test_commitments_are_added_and_checked_off(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    login(client, personas.leo)
+    deadline = (timezone.localdate() + timedelta(days=5)).isoformat()
+    response = client.post(case_url("commitment_add", case), {"text": "清理积压件", "deadline": deadline})
+    assert response.status_code == 302
+    commitment = case.commitments.get()
+    assert client.post(url("commitment_done", pk=commitment.pk)).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == "done"
+    assert login(client, personas.oscar).post(url("commitment_done", pk=commitment.pk)).status_code == 404
+
+
+def test_the_organization_department_opens_a_case_by_hand(client: Client, personas: Personas) -> None:
+    login(client, personas.alice)
+    form = client.get(url("open")).content.decode()
+    assert "刘芳" in form
+    assert "黄蓓" not in form
+    response = client.post(
+        url("open"), {"cadre": personas.dora_cadre.pk, "reason": "群众反映长期不在岗", "manifestations": ["M2"]}
+    )
+    assert response.status_code == 302
+    case = RectificationCase.objects.get(cadre=personas.dora_cadre)
+    assert (case.state, case.manifestations) == (CaseState.NOMINATED, ["M2"])
+
+
+# --- the list and bulk determination ---------------------------------------------------------------------
+
+
+def test_the_list_bulk_confirms_the_ticked_cases(client: Client, personas: Personas) -> None:
+    ids = [nominated(personas, cadre=cadre).pk for cadre in roster(personas.carl_cadre.unit, 3, "V")]
+    login(client, personas.alice)
+    page = client.get(url("list")).content.decode()
+    for pk in ids:
+        assert f'name="case" value="{pk}"' in page
+    response = client.post(url("bulk"), {"case": ids, "action": "confirm", "text": DETERMINATION})
+    assert response.status_code == 302
+    assert set(RectificationCase.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"confirmed"}
+
+
+def test_a_bulk_action_with_a_case_of_another_district_answers_404(client: Client, personas: Personas) -> None:
+    ours = nominated(personas)
+    theirs = nominated(personas, cadre=personas.bella_cadre)
+    response = login(client, personas.alice).post(
+        url("bulk"), {"case": [ours.pk, theirs.pk], "action": "dismiss", "text": "理由"}
+    )
+    assert response.status_code == 404
+    ours.refresh_from_db()
+    assert ours.state == CaseState.NOMINATED
+
+
+def test_a_bulk_action_on_a_case_not_nominated_answers_409(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    response = login(client, personas.alice).post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": "x"})
+    assert response.status_code == 409
+
+
+def test_a_bulk_action_without_ticks_or_text_answers_400(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    login(client, personas.alice)
+    assert client.post(url("bulk"), {"action": "confirm", "text": "x"}).status_code == 400
+    assert client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": ""}).status_code == 400
+
+
+def test_the_auditor_may_not_bulk_confirm(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    login(client, personas.audrey)
+    assert 'name="case"' not in client.get(url("list")).content.decode()
+    response = client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": DETERMINATION})
+    assert response.status_code == 403
+
+
+def test_the_list_filters_by_state_manifestation_unit_and_overdue(client: Client, personas: Personas) -> None:
+    theirs = talking(personas)  # carl, M3, a commitment due in 30 days
+    other = services.case_open_manually(
+        actor=personas.alice, cadre=personas.dora_cadre, reason="来信", manifestations=["M1"]
+    )
+    login(client, personas.alice)
+
+    def listed(**query: Any) -> set[int]:
+        response = client.get(url("list"), query)
+        return {case.pk for case in response.context["page"]}
+
+    assert listed() == {theirs.pk, other.pk}
+    assert listed(state="nominated") == {other.pk}
+    assert listed(manifestation="M3") == {theirs.pk}
+    assert listed(manifestation="M1") == {other.pk}
+    assert listed(unit=personas.carl_cadre.unit.pk) == {theirs.pk, other.pk}
+    assert listed(unit=personas.leo.cadre.unit.parent.pk, state="talking") == {theirs.pk}
+    assert listed(overdue="on") == set()
+    record_talk(personas, theirs, deadline=timezone.localdate() - timedelta(days=1))
+    assert listed(overdue="on") == {theirs.pk}
+
+
+def test_the_list_sorts(client: Client, personas: Personas) -> None:
+    first = nominated(personas)
+    second = nominated(personas, cadre=personas.dora_cadre)
+    login(client, personas.alice)
+    newest = [c.pk for c in client.get(url("list")).context["page"]]
+    oldest = [c.pk for c in client.get(url("list"), {"sort": "oldest"}).context["page"]]
+    assert newest == [second.pk, first.pk]
+    assert oldest == [first.pk, second.pk]
+
+
+def test_the_list_query_count_is_the_same_for_10_and_50_rows(
+    client: Client, personas: Personas, django_assert_num_queries: Any
+) -> None:
+    for cadre in roster(personas.carl_cadre.unit, 60, "Q"):
+        case = services.case_confirm(actor=personas.alice, case=nominated(personas, cadre=cadre), note=DETERMINATION)
+        services.case_assign_leader(actor=personas.alice, case=case, leader=personas.leo)
+    login(client, personas.alice)
+    # session, user, grants, the count, the filter's units, the page (cadre, unit, leader joined)
+    counts = []
+    for size in (10, 50):
+        with django_assert_num_queries(6) as captured:
+            response = client.get(url("list"), {"size": size, "state": "talking"})
+        assert len(response.context["page"]) == size
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+# --- the case page: buttons, evidence, timeline ---------------------------------------------------------
+
+
+def test_each_person_gets_only_the_buttons_they_may_use(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    confirm_url = case_url("action", case, action="confirm")
+    assert confirm_url in login(client, personas.alice).get(case_url("detail", case)).content.decode()
+    assert confirm_url not in login(client, personas.audrey).get(case_url("detail", case)).content.decode()
+    case = talking(personas, cadre=personas.dora_cadre)
+    leo_page = login(client, personas.leo).get(case_url("detail", case)).content.decode()
+    assert case_url("talk_create", case) in leo_page
+    assert case_url("action", case, action="withdraw") not in leo_page
+    alice_page = login(client, personas.alice).get(case_url("detail", case)).content.decode()
+    assert case_url("talk_create", case) not in alice_page
+    assert case_url("action", case, action="withdraw") in alice_page
+
+
+def test_no_close_button_while_no_visit_has_a_verdict(client: Client, personas: Personas) -> None:
+    case = verifying(personas)
+    page = login(client, personas.alice).get(case_url("detail", case)).content.decode()
+    assert case_url("action", case, action="close_rectified") not in page
+    assert case_url("action", case, action="escalate") not in page
+    assert client.post(case_url("action", case, action="close_rectified")).status_code == 409
+
+
+def test_peer_comments_are_shown_to_the_organization_department_only(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    assert PEER_COMMENT in login(client, personas.alice).get(case_url("detail", case)).content.decode()
+    for person in (personas.audrey, personas.leo):
+        page = login(client, person).get(case_url("detail", case)).content.decode()
+        assert PEER_COMMENT not in page
+        assert "2.41" in page  # the scores are there
+
+
+def test_the_cadres_page_never_shows_evidence_raters_or_comments(client: Client, personas: Personas) -> None:
+    case, _talk = signed(personas)
+    page = login(client, personas.carl).get(case_url("own_detail", case)).content.decode()
+    assert "每周报送工作台账" in page  # their commitments
+    for hidden in (PEER_COMMENT, "2.41", "unfavourable_share", "综合指数", DETERMINATION):
+        assert hidden not in page
+
+
+def test_the_case_page_shows_the_timeline_with_the_talks_and_logs_the_read(client: Client, personas: Personas) -> None:
+    case, talk = signed(personas)
+    page = login(client, personas.audrey).get(case_url("detail", case)).content.decode()
+    assert f"signed talk #{talk.pk}" in page
+    assert f"confirmed case #{case.pk}" in page
+    assert AuditEvent.objects.for_object(case).filter(action="read", actor=personas.audrey).exists()
+    assert "viewed" not in page  # reads are not steps
+
+
+# session, user, grants, the case, the read's audit event (savepoint, last hash, insert, release), the
+# start_rectifying guard (signed talk, plan, commitment), talks + their commitments, commitments, plans,
+# care measures, the talk ids and the timeline.
+# (PostgreSQL adds the audit chain's advisory lock.)
+DETAIL_QUERIES = 18
+
+
+def detail_queries() -> int:
+    return DETAIL_QUERIES + (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_the_case_page_query_count_does_not_grow_with_its_talks(
+    client: Client, personas: Personas, django_assert_num_queries: Any
+) -> None:
+    case = ready_to_rectify(personas)
+    login(client, personas.alice)
+    with django_assert_num_queries(detail_queries()):
+        client.get(case_url("detail", case))
+    for _ in range(5):
+        services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
+    with django_assert_num_queries(detail_queries()):
+        client.get(case_url("detail", case))
+
+
+def test_the_leaders_page_lists_talks_due_and_records_to_sign(client: Client, personas: Personas) -> None:
+    due = talking(personas)
+    draft_case = talking(personas, cadre=personas.dora_cadre)
+    draft = record_talk(personas, draft_case, recorder=personas.carl_cadre)
+    page = login(client, personas.leo).get(url("my_talks")).content.decode()
+    assert case_url("talk_create", due) in page
+    assert url("talk_detail", pk=draft.pk) in page
+    assert "陈刚" in page
+    assert login(client, personas.alice).get(url("my_talks")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "target", "queries"),
+    [
+        ("leo", "my_talks", None, 5),
+        ("carl", "own_list", None, 5),
+        ("carl", "own_detail", "case", 8),
+        ("carl", "acknowledge", "talk", 5),
+        ("leo", "talk_detail", "talk", 6),
+        ("leo", "plan", "case", 8),
+        ("leo", "care", "case", 7),
+        ("leo", "talk_create", "case", 5),
+        ("alice", "open", None, 4),
+    ],
+)
+def test_page_query_counts_are_pinned(
+    client: Client, personas: Personas, django_assert_num_queries: Any, who: str, name: str, target: str | None,
+    queries: int,
+) -> None:  # fmt: skip
+    case, talk = signed(personas)
+    other = talking(personas, cadre=personas.dora_cadre)
+    record_talk(personas, other)
+    record_talk(personas, case)
+    kwargs = {"pk": {"case": case, "talk": talk}[target].pk} if target else {}
+    login(client, getattr(personas, who))
+    with django_assert_num_queries(queries):
+        assert client.get(url(name, **kwargs)).status_code == 200
