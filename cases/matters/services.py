@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -50,6 +49,7 @@ from cases.matters.suggestions import suggestions_for
 from cases.matters.workdays import add_months, add_working_days
 from project.audit.services import audit_record
 from project.documents.services import document_request
+from project.oncommit import enqueue_on_commit
 from project.org.models import PATH_STEP, Cadre, CadreMark, MarkKind, Role, RoleGrant, User
 
 if TYPE_CHECKING:
@@ -730,7 +730,7 @@ def feedback_record(
         _audit(person, "feedback", locked, f"recorded feedback on matter #{locked.pk}", feedback=feedback.pk)
         from cases.matters.tasks import notify_cadre_of_feedback  # the tasks module imports this one
 
-        transaction.on_commit(partial(notify_cadre_of_feedback.delay, feedback.pk), robust=True)
+        enqueue_on_commit(notify_cadre_of_feedback, feedback.pk)
     return feedback
 
 

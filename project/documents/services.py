@@ -6,7 +6,6 @@ import hashlib
 import logging
 import os
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from project.audit.services import audit_record
 from project.documents.models import Document
 from project.documents.registry import DocumentKind, get_document_kind
 from project.documents.renderer import BASE_TEMPLATE_VERSION, INTERNAL_BASE_URL, PDF_LANGUAGE, render_pdf
+from project.oncommit import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -101,7 +101,7 @@ def _enqueue_render(document_id: int) -> None:
 
     # robust: an unreachable broker must not turn the committed request into a 500; the document
     # stays pending and the next request for it enqueues it again.
-    transaction.on_commit(partial(render_document.delay, document_id), robust=True)
+    enqueue_on_commit(render_document, document_id)
 
 
 def document_render(*, document_id: int) -> Document:
