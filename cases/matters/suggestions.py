@@ -27,7 +27,6 @@ from cases.matters.models import TOLERATED, AccountabilityMatter, AnswerValue, M
 from project.org.models import CadreMark, MarkKind
 
 
-
 @dataclass(frozen=True)
 class Suggestion:
     criterion_id: str
