@@ -12,24 +12,38 @@ from cases.matters.models import (
 )
 from cases.rectification.models import (
     CareMeasure,
+    CaseReminder,
+    Circular,
+    CircularCounter,
     Commitment,
+    Notification,
     RectificationCase,
     RectificationPlan,
     Talk,
+    VisitAttachment,
+    VisitObservation,
+    VisitPlan,
 )
 
 __all__ = [
     "AccountabilityMatter",
     "CareMeasure",
+    "CaseReminder",
     "ChecklistAnswer",
+    "Circular",
+    "CircularCounter",
     "Commitment",
     "CorrectionTask",
     "MatterDecision",
     "MatterFeedback",
     "MatterReviewer",
+    "Notification",
     "RectificationCase",
     "RectificationPlan",
     "Reminder",
     "RiskPreRegistration",
     "Talk",
+    "VisitAttachment",
+    "VisitObservation",
+    "VisitPlan",
 ]

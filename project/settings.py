@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "cases.rectification.tasks.move_cases_past_period",
         "schedule": crontab(hour=6, minute=30),
     },
+    "send-case-reminders-daily": {
+        "task": "cases.rectification.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "remind-overdue-matters-daily": {
         "task": "cases.matters.tasks.remind_overdue_matters",
         "schedule": crontab(hour=7, minute=0),

@@ -8,6 +8,7 @@ after that.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -495,3 +496,315 @@ class CareMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.on:%Y-%m-%d}"
+
+
+# --- unannounced visits (暗访) ------------------------------------------------------------------------------
+# Written only by `visit_services.py`. A plan is sealed before the visit: only the assigned inspectors and
+# the organization department of the subtree ever see it, never the cadre nor the leader in charge.
+
+# States in which a visit may be planned: while the cadre rectifies, and during verification.
+VISIT_STATES: tuple[str, ...] = (CaseState.RECTIFYING, CaseState.VERIFYING, CaseState.ESCALATED)
+
+
+class VisitVerdict(models.TextChoices):
+    IMPROVED = "improved", _("improved (有改进)")
+    UNCHANGED = "unchanged", _("unchanged (无变化)")
+    WORSE = "worse", _("worse (变差)")
+
+
+class VisitPlanQuerySet(models.QuerySet["VisitPlan"]):
+    def visible_to(self, user: User | AnonymousUser) -> VisitPlanQuerySet:
+        """Plans the user may see: the assigned inspectors and org_admin of the case unit's subtree.
+
+        Never the cadre concerned nor the case's leader in charge, whatever roles they hold; auditors see
+        nothing of plans (the audit trail says only that one exists).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        hidden = Q(case__cadre__user=user) | Q(case__leader=user)
+        if user.is_superuser:
+            return self.exclude(hidden)
+        from project.org.permissions import subtree_filter
+
+        scope = subtree_filter(user, {Role.ORG_ADMIN}, "case__unit__path")
+        # A subquery, not a join on the team: a join would repeat a plan once per team member.
+        on_team = Q(pk__in=VisitPlan.team.through.objects.filter(user=user).values("visitplan_id"))
+        return self.filter(scope | on_team).exclude(hidden)
+
+
+VisitPlanManager = models.Manager.from_queryset(VisitPlanQuerySet)
+
+
+class VisitPlan(models.Model):
+    """A sealed plan of an unannounced visit (暗访方案). The date is drawn at random inside the window,
+    on a working day, when the plan is sealed; before that there is no date."""
+
+    case = models.ForeignKey(RectificationCase, on_delete=models.PROTECT, related_name="visit_plans")
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("visit team"), related_name="visit_plans")
+    window_start = models.DateField(_("window from"))
+    window_end = models.DateField(_("window until"))
+    method = models.TextField(_("method (暗访方式)"))
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True, editable=False)
+    visit_date = models.DateField(_("drawn visit date"), null=True, blank=True, editable=False)
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True, editable=False)
+    verdict = models.CharField(_("verdict"), max_length=20, choices=VisitVerdict.choices, blank=True, editable=False)
+    verdict_note = models.TextField(_("verdict note"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("planned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("planned at"), default=timezone.now, editable=False)
+
+    objects: ClassVar[VisitPlanManager[VisitPlan]] = VisitPlanManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("unannounced visit plan (暗访方案)")
+        verbose_name_plural = _("unannounced visit plans (暗访方案)")
+        constraints = [
+            models.CheckConstraint(condition=Q(window_end__gte=models.F("window_start")), name="visit_window_order"),
+        ]
+        indexes = [models.Index(fields=["case", "verdict"], name="visit_case_verdict_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · #{self.case_id}"
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.sealed_at is not None
+
+    @property
+    def is_executed(self) -> bool:
+        return self.executed_at is not None
+
+
+class VisitObservation(models.Model):
+    """A time-stamped observation of the visit ("10:35 在办公室观看网络视频")."""
+
+    plan = models.ForeignKey(VisitPlan, on_delete=models.PROTECT, related_name="observations")
+    observed_at = models.DateTimeField(_("observed at"))
+    text = models.TextField(_("observation"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["observed_at", "id"]
+        verbose_name = _("visit observation")
+        verbose_name_plural = _("visit observations")
+
+    def __str__(self) -> str:
+        return f"#{self.plan_id} · {self.observed_at:%H:%M}"
+
+
+def visit_attachment_upload_to(attachment: VisitAttachment, filename: str) -> str:
+    # A random name, never the uploaded one: names carry people's names and end up in logs.
+    return f"visits/{attachment.observation.plan_id}/{uuid.uuid4().hex}"
+
+
+class VisitAttachment(models.Model):
+    """A photo or document of an observation; served only through the permission-checked download view."""
+
+    observation = models.ForeignKey(VisitObservation, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=visit_attachment_upload_to, max_length=255)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("visit attachment")
+        verbose_name_plural = _("visit attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- circulars (通报) ---------------------------------------------------------------------------------------
+# Written only by `circulars.py`: draft → submitted → approved by a second person → published with a number
+# and its PDF → withdrawn. A published circular naming a case that later closes rectified is flagged.
+
+
+class CircularState(models.TextChoices):
+    DRAFT = "draft", _("draft (草稿)")
+    SUBMITTED = "submitted", _("submitted for approval (待审批)")
+    APPROVED = "approved", _("approved (已审批)")
+    PUBLISHED = "published", _("published (已印发)")
+    WITHDRAWN = "withdrawn", _("withdrawn (已撤回)")
+
+
+class CircularQuerySet(models.QuerySet["Circular"]):
+    def visible_to(self, user: User | AnonymousUser) -> CircularQuerySet:
+        """Circulars of units in the subtrees where the user is org_admin or auditor."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        from project.org.permissions import subtree_filter
+
+        return self.filter(subtree_filter(user, {Role.ORG_ADMIN, Role.AUDITOR}, "unit__path"))
+
+
+CircularManager = models.Manager.from_queryset(CircularQuerySet)
+
+
+class Circular(ConcurrentTransitionMixin, models.Model):
+    """A circular (通报) naming cases, in the official format. Its number (e.g. 东组通〔2026〕12号) is given
+    at publication: `serial` counts per issuer code and year, without gaps or repeats."""
+
+    state = FSMField(
+        _("state"), max_length=20, choices=CircularState.choices, default=CircularState.DRAFT, protected=True
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+")
+    issuing_body = models.CharField(_("issuing body (发文机关)"), max_length=200)
+    issuer_code = models.CharField(_("issuer code (发文字号代字), e.g. 东组通"), max_length=20)
+    title = models.CharField(_("title (关于…的通报)"), max_length=200)
+    addressees = models.CharField(_("addressees (主送)"), max_length=500)
+    facts = models.TextField(_("facts (基本事实)"))
+    decision = models.TextField(_("handling decision and basis (处理决定及依据)"))
+    nature = models.TextField(_("nature and harm (性质和危害)"))
+    requirements = models.TextField(_("requirements (引以为戒)"))
+    cases = models.ManyToManyField(
+        RectificationCase, verbose_name=_("cases named"), related_name="circulars", blank=True
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
+    serial = models.PositiveIntegerField(_("serial"), null=True, blank=True, editable=False)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True, editable=False)
+    drafter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drafted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    needs_withdrawal = models.BooleanField(_("flagged for withdrawal"), default=False, editable=False)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("drafted at"), default=timezone.now, editable=False)
+
+    objects: ClassVar[CircularManager[Circular]] = CircularManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("circular (通报)")
+        verbose_name_plural = _("circulars (通报)")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer_code", "year", "serial"], name="circular_number_unique"),
+            # The second-person rule, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(approver__isnull=True) | ~Q(approver=models.F("drafter")),
+                name="circular_approver_not_drafter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk} {self.title}"
+
+    @property
+    def number(self) -> str:
+        if self.serial is None:
+            return ""
+        return f"{self.issuer_code}〔{self.year}〕{self.serial}号"
+
+    @transition(field=state, source=CircularState.DRAFT, target=CircularState.SUBMITTED)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=state, source=CircularState.SUBMITTED, target=CircularState.APPROVED)
+    def approve(self, *, by: User, at: Any) -> None:
+        self.approver = by
+        self.approved_at = at
+
+    @transition(field=state, source=CircularState.APPROVED, target=CircularState.PUBLISHED)
+    def publish(self, *, year: int, serial: int, on: date, at: Any) -> None:
+        self.year = year
+        self.serial = serial
+        self.issue_date = on
+        self.published_at = at
+
+    @transition(field=state, source=CircularState.PUBLISHED, target=CircularState.WITHDRAWN)
+    def withdraw(self, *, reason: str, at: Any) -> None:
+        self.withdrawal_reason = reason
+        self.withdrawn_at = at
+
+
+class CircularCounter(models.Model):
+    """The last serial given per issuer code and year; its row is locked while a number is allocated."""
+
+    issuer_code = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("circular number counter")
+        verbose_name_plural = _("circular number counters")
+        constraints = [models.UniqueConstraint(fields=["issuer_code", "year"], name="circular_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_code} {self.year}: {self.last}"
+
+
+# --- reminders (提醒) in Chinese working days, and in-app notifications ---------------------------------------
+
+
+class CaseReminderKind(models.TextChoices):
+    TALK_DUE = "talk_due", _("talk due (谈话到期)")
+    COMMITMENT_DUE = "commitment_due", _("commitment due (承诺事项到期)")
+    COMMITMENT_OVERDUE = "commitment_overdue", _("commitment overdue (承诺事项逾期)")
+    VISIT_DUE = "visit_due", _("unannounced visit due (暗访日期临近)")
+
+
+class CaseReminder(models.Model):
+    """One reminder sent: (kind, object, due date) is unique, so it is never sent twice.
+
+    `object_id` is the case (talk due), the commitment, or the visit plan, according to `kind`.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseReminderKind.choices)
+    object_id = models.PositiveIntegerField(_("object"))
+    due_on = models.DateField(_("due on"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now, editable=False)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("case reminder")
+        verbose_name_plural = _("case reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "due_on"], name="case_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id} {self.due_on:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one person (a reminder, mostly); read when they open it from the list."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text

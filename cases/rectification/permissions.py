@@ -12,7 +12,7 @@ the time). A colleague in the same unit, or anyone above, may lead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django_fsm import can_proceed
 
@@ -21,11 +21,13 @@ from cases.rectification.models import (
     SUPPORT_STATES,
     TALK_STATES,
     CaseState,
+    Circular,
     Commitment,
     RectificationCase,
     Talk,
+    VisitPlan,
 )
-from project.org.models import Cadre, Role
+from project.org.models import Cadre, Role, Unit
 from project.org.permissions import has_role
 
 if TYPE_CHECKING:
@@ -217,4 +219,114 @@ def case_actions(user: AnyUser, case: RectificationCase) -> dict[str, bool]:
         "restart": org_admin and can_proceed(case.restart_rectifying),
         "close_handled": org_admin and can_proceed(case.close_handled),
         "withdraw": org_admin and can_proceed(case.withdraw),
+        "visits": can_plan_visit_case(user, case),
+        "circular": state == CaseState.ESCALATED
+        and can_draft_circular(user, case.unit)
+        and not is_own_case(user, case),
+    }
+
+
+# --- unannounced visits (暗访): the plan is sealed from the cadre and from the leader in charge ------------
+
+
+def _visit_staff_excluded(user: AnyUser, case: RectificationCase) -> bool:
+    return not user.is_authenticated or is_own_case(user, case) or case.leader_id == user.pk
+
+
+def can_plan_visit_case(user: AnyUser, case: RectificationCase) -> bool:
+    """Planning and sealing visits, and the case's list of plans: the organization department of the
+    subtree, unless it is the cadre or the leader in charge."""
+    return not _visit_staff_excluded(user, case) and _is_org_admin(user, case)
+
+
+def can_join_visit_team(candidate: User, case: RectificationCase) -> bool:
+    """A visit team member holds the inspector role over the case's unit; never the cadre nor the leader."""
+    if not candidate.is_active or _visit_staff_excluded(candidate, case):
+        return False
+    return has_role(candidate, Role.INSPECTOR, case.unit)
+
+
+def is_visit_team_member(user: AnyUser, plan: VisitPlan) -> bool:
+    """Whether the user is on the plan's team (and neither the cadre nor the leader in charge)."""
+    if _visit_staff_excluded(user, plan.case):
+        return False
+    return plan.team.filter(pk=cast("User", user).pk).exists()
+
+
+def can_view_visit(user: AnyUser, plan: VisitPlan) -> bool:
+    """The plan, its observations and attachments. Mirrors `VisitPlan.objects.visible_to`."""
+    return can_plan_visit_case(user, plan.case) or is_visit_team_member(user, plan)
+
+
+def can_seal_visit(user: AnyUser, plan: VisitPlan) -> bool:
+    return can_plan_visit_case(user, plan.case)
+
+
+def can_observe_visit(user: AnyUser, plan: VisitPlan) -> bool:
+    """Observations and the verdict are recorded by the visit team."""
+    return is_visit_team_member(user, plan)
+
+
+def can_execute_visit(user: AnyUser, plan: VisitPlan) -> bool:
+    return is_visit_team_member(user, plan)
+
+
+def visit_actions(user: AnyUser, plan: VisitPlan) -> dict[str, bool]:
+    """What the user may do now on the plan's page: state and person together."""
+    member = is_visit_team_member(user, plan)
+    open_for_visit = plan.is_sealed and not plan.is_executed
+    return {
+        "seal": not plan.is_sealed and can_seal_visit(user, plan),
+        "observe": open_for_visit and member,
+        "execute": open_for_visit and member,
+    }
+
+
+# --- circulars (通报) ----------------------------------------------------------------------------------------
+
+
+def can_draft_circular(user: AnyUser, unit: Unit) -> bool:
+    """Drafting a circular issued by `unit`: the organization department over it."""
+    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, unit))
+
+
+def can_view_circular(user: AnyUser, circular: Circular) -> bool:
+    """Mirrors `Circular.objects.visible_to`: org_admin and auditor over the issuing unit."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return has_role(user, Role.ORG_ADMIN, circular.unit) or has_role(user, Role.AUDITOR, circular.unit)
+
+
+def can_submit_circular(user: AnyUser, circular: Circular) -> bool:
+    return can_draft_circular(user, circular.unit)
+
+
+def can_approve_circular(user: AnyUser, circular: Circular) -> bool:
+    """The second-person rule: the organization department, never the person who drafted it."""
+    return can_draft_circular(user, circular.unit) and circular.drafter_id != user.pk
+
+
+def can_publish_circular(user: AnyUser, circular: Circular) -> bool:
+    return can_draft_circular(user, circular.unit)
+
+
+def can_withdraw_circular(user: AnyUser, circular: Circular) -> bool:
+    return can_draft_circular(user, circular.unit)
+
+
+def can_view_circular_document(user: AnyUser, document: Document) -> bool:
+    """The `circular` document kind's predicate."""
+    circular = Circular.objects.select_related("unit").filter(pk=document.object_id).first()
+    return circular is not None and can_view_circular(user, circular)
+
+
+def circular_actions(user: AnyUser, circular: Circular) -> dict[str, bool]:
+    """What the user may do now with the circular: state (the FSM) and person together."""
+    return {
+        "submit": can_proceed(circular.submit) and can_submit_circular(user, circular),
+        "approve": can_proceed(circular.approve) and can_approve_circular(user, circular),
+        "publish": can_proceed(circular.publish) and can_publish_circular(user, circular),
+        "withdraw": can_proceed(circular.withdraw) and can_withdraw_circular(user, circular),
     }

@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -60,6 +59,7 @@ from cases.rectification.models import (
 from evaluations.scoring import RELAPSE_WINDOW_MONTHS
 from project.audit.services import AuditEntry, audit_record, audit_record_many
 from project.documents.services import document_request
+from project.oncommit import call_on_commit
 from project.org.models import PATH_STEP, Cadre, CadreMark, MarkKind, Role, RoleGrant, User
 
 if TYPE_CHECKING:
@@ -834,7 +834,7 @@ def case_move_to_verifying(*, actor: AnyUser, case: RectificationCase) -> Rectif
         locked.move_to_verifying(at=timezone.now())
         _save(locked)
         _audit(person, "case.verify", locked, f"case #{locked.pk} moved to verification early")
-        transaction.on_commit(partial(_enqueue_verification_notice, locked.pk), robust=True)
+        call_on_commit(_enqueue_verification_notice, locked.pk)
     return locked
 
 
@@ -857,7 +857,7 @@ def case_period_ended(*, case: RectificationCase | int, today: date | None = Non
         locked.move_to_verifying(at=timezone.now())
         _save(locked)
         _audit(None, "case.verify", locked, f"case #{locked.pk} moved to verification: its period ended")
-        transaction.on_commit(partial(_enqueue_verification_notice, locked.pk), robust=True)
+        call_on_commit(_enqueue_verification_notice, locked.pk)
     return locked
 
 
@@ -937,6 +937,10 @@ def case_close_rectified(*, actor: AnyUser, case: RectificationCase) -> Rectific
         _save(locked)
         _close_mark(locked, "closed, rectified (销号)")
         _audit(person, "case.close_rectified", locked, f"closed case #{locked.pk} as rectified (销号)")
+        # Imported here: circulars.py imports this module's helpers.
+        from cases.rectification import circulars
+
+        circulars.flag_for_withdrawal(locked)
     return locked
 
 

@@ -3,6 +3,8 @@
 Beat entry (project/settings.py, CELERY_BEAT_SCHEDULE), daily:
     "move-cases-past-period-daily": {"task": "cases.rectification.tasks.move_cases_past_period",
                                      "schedule": 24 * 3600}
+    "send-case-reminders-daily": {"task": "cases.rectification.tasks.send_reminders",
+                                  "schedule": crontab(hour=7, minute=30)}
 """
 
 from __future__ import annotations
@@ -22,3 +24,11 @@ def move_cases_past_period() -> int:
 def notify_case_in_verification(case_id: int) -> int:
     """Tell the leader in charge and the organization department that a case is in verification."""
     return services.case_verification_notify(case_id=case_id)
+
+
+@shared_task(name="cases.rectification.tasks.send_reminders")
+def send_reminders() -> int:
+    """Daily (beat): talks, commitments and visits due, in working days; each reminder sent once."""
+    from cases.rectification import reminders
+
+    return reminders.reminders_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.rectification import views
+from cases.rectification import circular_views, notification_views, views, visit_views
 
 app_name = "rectification"
 urlpatterns = [
@@ -20,4 +20,17 @@ urlpatterns = [
     path("mine/", views.own_list, name="own_list"),
     path("mine/<int:pk>/", views.own_detail, name="own_detail"),
     path("mine/talks/<int:pk>/", views.talk_acknowledge, name="acknowledge"),
+    path("<int:pk>/visits/", visit_views.case_visits, name="case_visits"),
+    path("visits/<int:pk>/", visit_views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/seal/", visit_views.visit_seal, name="visit_seal"),
+    path("visits/<int:pk>/observations/", visit_views.visit_observe, name="visit_observe"),
+    path("visits/<int:pk>/execute/", visit_views.visit_execute, name="visit_execute"),
+    path("visits/attachments/<int:pk>/", visit_views.attachment_download, name="visit_attachment"),
+    path("my-visits/", visit_views.my_visits, name="my_visits"),
+    path("circulars/", circular_views.circular_list, name="circular_list"),
+    path("circulars/new/", circular_views.circular_create, name="circular_create"),
+    path("circulars/<int:pk>/", circular_views.circular_detail, name="circular_detail"),
+    path("circulars/<int:pk>/do/<slug:action>/", circular_views.circular_action, name="circular_action"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
 ]

@@ -1,0 +1,26 @@
+"""The person's in-app notifications (reminders): the list, and marking them read."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.rectification import reminders
+from cases.rectification.views import _user
+
+
+@require_GET
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications only, newest first."""
+    context = {"notifications": reminders.notifications_for(_user(request))}
+    return render(request, "cases/rectification/notifications.html", context)
+
+
+@require_POST
+@login_required
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    reminders.notifications_mark_read(user=_user(request))
+    return redirect("cases:rectification:notifications")

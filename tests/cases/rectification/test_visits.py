@@ -1,0 +1,302 @@
+"""Unannounced visits (暗访): the sealed plan, its random working-day date, observations with attachments,
+the verdict that verification reads, and who may see any of it (never the cadre, never the leader)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.matters.workdays import is_working_day
+from cases.rectification import permissions, services, visit_services
+from cases.rectification.exceptions import InvalidTransition
+from cases.rectification.models import CaseState, RectificationCase, VisitPlan, VisitVerdict
+from project.audit.models import AuditEvent
+from project.org.models import User
+from tests.cases.rectification.states import rectifying, talking, verifying
+from tests.cases.rectification.visit_states import executed, planned, sealed, window
+from tests.conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def url(name: str, **kwargs: Any) -> str:
+    return reverse(f"cases:rectification:{name}", kwargs=kwargs or None)
+
+
+def observed_with_file(personas: Personas) -> VisitPlan:
+    plan = sealed(personas)
+    upload = SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="image/png")
+    visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人", files=[upload])
+    return plan
+
+
+# --- services ---------------------------------------------------------------------------------------------
+
+
+def test_a_plan_has_no_date_until_it_is_sealed(personas: Personas) -> None:
+    plan = planned(personas)
+    assert plan.visit_date is None
+    assert not plan.is_sealed
+
+
+def test_sealing_draws_a_working_day_inside_the_window(personas: Personas) -> None:
+    case = verifying(personas)
+    for _ in range(5):
+        plan = sealed(personas, case)
+        assert plan.visit_date is not None
+        assert plan.window_start <= plan.visit_date <= plan.window_end
+        assert is_working_day(plan.visit_date)
+
+
+def test_the_draw_skips_the_national_day_holiday() -> None:
+    days = visit_services.working_days_between(date(2025, 9, 30), date(2025, 10, 11))
+    assert date(2025, 10, 1) not in days
+    assert date(2025, 10, 8) not in days
+    # 11 October 2025 is a Saturday worked instead of a holiday (调休).
+    assert days == [date(2025, 9, 30), date(2025, 10, 9), date(2025, 10, 10), date(2025, 10, 11)]
+
+
+def test_nothing_about_the_sealed_plan_reaches_the_audit_trail(personas: Personas) -> None:
+    plan = observed_with_file(personas)
+    assert plan.visit_date is not None
+    secrets_ = {plan.visit_date.isoformat(), plan.window_start.isoformat(), plan.window_end.isoformat(), "观看"}
+    secrets_ |= {plan.visit_date.strftime("%Y%m%d"), "工作日上午", "工位无人"}
+    for event in AuditEvent.objects.all():
+        text = f"{event.summary} {event.data}"
+        assert not any(secret in text for secret in secrets_), text
+
+
+def test_sealing_twice_is_a_conflict(personas: Personas) -> None:
+    plan = sealed(personas)
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_plan_seal(actor=personas.alice, plan=plan)
+
+
+def test_only_the_organization_department_plans_and_seals(personas: Personas) -> None:
+    case = verifying(personas)
+    start, end = window()
+    for actor in (personas.leo, personas.ivy, personas.audrey, personas.oscar):
+        with pytest.raises(PermissionDenied):
+            visit_services.visit_plan_create(
+                actor=actor, case=case, team=[personas.ivy], window_start=start, window_end=end, method="随机"
+            )
+    plan = planned(personas, case)
+    with pytest.raises(PermissionDenied):
+        visit_services.visit_plan_seal(actor=personas.ivy, plan=plan)
+
+
+def test_the_team_must_be_inspectors_over_the_unit(personas: Personas) -> None:
+    start, end = window()
+    with pytest.raises(ValidationError):
+        visit_services.visit_plan_create(
+            actor=personas.alice, case=verifying(personas), team=[personas.leo],
+            window_start=start, window_end=end, method="随机",
+        )  # fmt: skip
+
+
+def test_observations_need_a_sealed_plan_and_a_team_member(personas: Personas) -> None:
+    plan = planned(personas)
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人")
+    visit_services.visit_plan_seal(actor=personas.alice, plan=plan)
+    with pytest.raises(PermissionDenied):
+        visit_services.visit_observation_add(actor=personas.alice, plan=plan, text="10:35 工位无人")
+
+
+def test_a_fake_pdf_is_rejected(personas: Personas) -> None:
+    plan = sealed(personas)
+    fake = SimpleUploadedFile("照片.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人", files=[fake])
+    assert not plan.observations.exists()
+
+
+def test_an_oversize_file_is_rejected(personas: Personas, settings: Any) -> None:
+    settings.MAX_UPLOAD_BYTES = 20
+    plan = sealed(personas)
+    big = SimpleUploadedFile("scan.pdf", PDF_BYTES, content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人", files=[big])
+
+
+def test_closing_as_rectified_works_after_an_improved_verdict(personas: Personas) -> None:
+    case = verifying(personas)
+    with pytest.raises(InvalidTransition):
+        services.case_close_rectified(actor=personas.alice, case=case)
+    executed(personas, VisitVerdict.IMPROVED, case)
+    assert permissions.case_actions(personas.alice, RectificationCase.objects.get(pk=case.pk))["close_rectified"]
+    closed = services.case_close_rectified(actor=personas.alice, case=case)
+    assert closed.state == CaseState.CLOSED_RECTIFIED
+
+
+def test_escalation_works_after_an_unchanged_verdict(personas: Personas) -> None:
+    case = verifying(personas)
+    executed(personas, VisitVerdict.UNCHANGED, case)
+    with pytest.raises(InvalidTransition):
+        services.case_close_rectified(actor=personas.alice, case=case)
+    escalated = services.case_escalate(actor=personas.alice, case=case, measure="admonishment", note="予以诫勉。")
+    assert escalated.state == CaseState.ESCALATED
+
+
+def test_a_visit_can_be_planned_while_rectifying(personas: Personas) -> None:
+    plan = planned(personas, rectifying(personas))
+    assert plan.pk
+
+
+# --- visibility and pages -----------------------------------------------------------------------------------
+
+
+def test_only_the_team_and_the_organization_department_see_a_plan(personas: Personas) -> None:
+    plan = sealed(personas)
+    for user in (personas.alice, personas.ivy):
+        assert VisitPlan.objects.visible_to(user).filter(pk=plan.pk).exists()
+    for user in (personas.carl, personas.leo, personas.audrey, personas.oscar, personas.rita):
+        assert not VisitPlan.objects.visible_to(user).filter(pk=plan.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["carl", "leo", "audrey", "oscar"])
+def test_the_cadre_the_leader_and_others_get_404_on_every_visit_url(personas: Personas, who: str) -> None:
+    plan = observed_with_file(personas)
+    attachment = plan.observations.get().attachments.get()
+    client = login(Client(), getattr(personas, who))
+    assert client.get(url("case_visits", pk=plan.case_id)).status_code == 404
+    assert client.get(url("visit_detail", pk=plan.pk)).status_code == 404
+    assert client.get(url("visit_attachment", pk=attachment.pk)).status_code == 404
+    assert client.post(url("visit_seal", pk=plan.pk)).status_code == 404
+    assert client.post(url("visit_execute", pk=plan.pk), {"verdict": "improved"}).status_code == 404
+    assert plan.pk not in [p.pk for p in client.get(url("my_visits")).context["plans"]]
+
+
+def test_anonymous_is_sent_to_log_in(personas: Personas) -> None:
+    plan = sealed(personas)
+    response = Client().get(url("visit_detail", pk=plan.pk))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_the_leader_gets_no_visits_link_on_the_case_page(personas: Personas) -> None:
+    case = verifying(personas)
+    leader_page = login(Client(), personas.leo).get(url("detail", pk=case.pk)).content.decode()
+    admin_page = login(Client(), personas.alice).get(url("detail", pk=case.pk)).content.decode()
+    visits_url = url("case_visits", pk=case.pk)
+    assert visits_url not in leader_page
+    assert visits_url in admin_page
+
+
+def test_the_organization_department_plans_through_the_page(personas: Personas) -> None:
+    case = verifying(personas)
+    client = login(Client(), personas.alice)
+    start, end = window()
+    response = client.post(
+        url("case_visits", pk=case.pk),
+        {"team": [personas.ivy.pk], "window_start": start.isoformat(), "window_end": end.isoformat(), "method": "随机"},
+    )
+    plan = VisitPlan.objects.get(case=case)
+    assert response.status_code == 302
+    assert client.post(url("visit_seal", pk=plan.pk)).status_code == 302
+    plan.refresh_from_db()
+    assert plan.visit_date is not None
+
+
+def test_viewing_a_plan_is_logged(personas: Personas) -> None:
+    plan = sealed(personas)
+    response = login(Client(), personas.ivy).get(url("visit_detail", pk=plan.pk))
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action="read", object_id=str(plan.pk), actor=personas.ivy).exists()
+
+
+def test_a_team_member_downloads_an_attachment_as_an_attachment_and_it_is_logged(personas: Personas) -> None:
+    plan = observed_with_file(personas)
+    attachment = plan.observations.get().attachments.get()
+    response = login(Client(), personas.ivy).get(url("visit_attachment", pk=attachment.pk))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG_BYTES  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(action="read", summary__contains=f"attachment #{attachment.pk}").exists()
+
+
+def test_the_inspector_records_through_the_page(personas: Personas) -> None:
+    plan = sealed(personas)
+    client = login(Client(), personas.ivy)
+    observed = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    fake = SimpleUploadedFile("x.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = client.post(
+        url("visit_observe", pk=plan.pk), {"observed_at": observed, "text": "工位无人", "file": fake}
+    )
+    assert response.status_code == 400
+    response = client.post(url("visit_observe", pk=plan.pk), {"observed_at": observed, "text": "工位无人"})
+    assert response.status_code == 302
+    response = client.post(url("visit_execute", pk=plan.pk), {"verdict": "worse", "note": ""})
+    assert response.status_code == 302
+    assert client.post(url("visit_execute", pk=plan.pk), {"verdict": "worse"}).status_code == 409
+    assert client.get(url("visit_execute", pk=plan.pk)).status_code == 405
+
+
+def test_my_visits_lists_sealed_plans_with_their_date(personas: Personas) -> None:
+    case = verifying(personas)
+    draft = planned(personas, case)
+    plan = sealed(personas, case)
+    assert plan.visit_date is not None
+    response = login(Client(), personas.ivy).get(url("my_visits"))
+    assert [p.pk for p in response.context["plans"]] == [plan.pk]
+    assert plan.visit_date.strftime("%Y-%m-%d") in response.content.decode()
+    assert AuditEvent.objects.filter(action="read", object_id=str(plan.pk), summary__contains="my visits").exists()
+    assert draft.pk != plan.pk
+
+
+def test_my_visits_costs_the_same_queries_for_one_plan_or_three(
+    personas: Personas, django_assert_max_num_queries: Any
+) -> None:
+    case = verifying(personas)
+    sealed(personas, case)
+    client = login(Client(), personas.ivy)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url("my_visits"))
+    sealed(personas, case)
+    sealed(personas, case)
+    with django_assert_max_num_queries(len(one)):
+        client.get(url("my_visits"))
+
+
+def test_the_case_visits_page_costs_the_same_queries_for_one_plan_or_three(
+    personas: Personas, django_assert_max_num_queries: Any
+) -> None:
+    case = verifying(personas)
+    sealed(personas, case)
+    client = login(Client(), personas.alice)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url("case_visits", pk=case.pk))
+    sealed(personas, case)
+    planned(personas, case)
+    with django_assert_max_num_queries(len(one)):
+        client.get(url("case_visits", pk=case.pk))
+
+
+def test_no_visit_can_be_planned_before_the_rectification_period(personas: Personas) -> None:
+    case = talking(personas)
+    response = login(Client(), personas.alice).get(url("case_visits", pk=case.pk))
+    assert response.status_code == 200
+    assert response.context["form"] is None
+    start, end = window()
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_plan_create(
+            actor=personas.alice, case=case, team=[personas.ivy], window_start=start, window_end=end, method="随机"
+        )
