@@ -42,5 +42,12 @@ test-quick: setup
 lint: setup
 	./scripts/test.sh --lint-only
 
+## Benchmarks (PostgreSQL at 127.0.0.1): figures go to docs/BENCHMARKS.md by hand, with the machine.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/lyingflat_bench
+bench: setup
+	createdb -h 127.0.0.1 -U postgres lyingflat_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG_URL) $(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_PG_URL) $(DEV_ENV) $(BIN)/python manage.py bench_identification
+
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = _("Evaluations")
+
+    def ready(self) -> None:
+        # The result card's document kind (project.documents knows no app: each registers its own kinds).
+        from evaluations import documents
+
+        documents.register()

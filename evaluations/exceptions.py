@@ -32,3 +32,7 @@ class BallotUnavailable(EvaluationError):
 
 class RatingAlreadySubmitted(EvaluationError):
     """A self or leader rating is submitted once."""
+
+
+class ResultsNotReady(EvaluationError):
+    """The round's results are not identified (frozen) yet: 409 with the message."""

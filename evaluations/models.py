@@ -506,3 +506,111 @@ class IdentifiedScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manifestation_id}: {self.value}"
+
+
+# --- Identification: frozen results ---------------------------------------------------------------
+
+
+class IdentificationStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to run")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class IdentificationRun(models.Model):
+    """The one identification of a closed round: its progress, and once `done`, the sign that its results
+    are frozen. Written only by evaluations.identification; pages poll `done` / `total` while it runs.
+
+    `attempt` counts starts: a redelivered task (acks_late) or a retry bumps it, and a chunk written by an
+    older attempt is refused, so two workers on one round can never mix their rows.
+    """
+
+    round = models.OneToOneField(
+        EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="identification"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=IdentificationStatus.choices, default=IdentificationStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("cadres to score"), default=0)
+    done = models.PositiveIntegerField(_("cadres scored"), default=0)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    inline = models.BooleanField(_("run in the request"), default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("identification run")
+        verbose_name_plural = _("identification runs")
+
+    def __str__(self) -> str:
+        return f"{self.round_id} · {self.status}"
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.status == IdentificationStatus.DONE)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+class SubjectResult(models.Model):
+    """One cadre's frozen result in one round: the figures exactly as every output shows them.
+
+    `figures` never holds a number drawn from a peer group below k: such a group is stored as
+    `{"withheld": true, "k": k}` (evaluations.identification.figures_json). `unit` is the cadre's unit
+    when the round was identified, so that a later transfer does not move a result between units.
+    """
+
+    round = models.ForeignKey(
+        EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="subject_results"
+    )
+    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    is_candidate = models.BooleanField(_("candidate"), default=False)
+    composite = models.DecimalField(_("composite index"), max_digits=3, decimal_places=2, null=True, blank=True)
+    peer_withheld = models.BooleanField(_("peer ratings withheld (below k)"), default=False)
+    figures = models.JSONField(_("figures"), default=dict)
+    flags = models.JSONField(_("flags"), default=list)
+    notes = models.JSONField(_("notes"), default=list)
+
+    class Meta:
+        verbose_name = _("cadre result")
+        verbose_name_plural = _("cadre results")
+        constraints = [models.UniqueConstraint(fields=["round", "cadre"], name="evaluations_result_once")]
+        indexes = [models.Index(fields=["round", "is_candidate"], name="evaluations_result_candidate")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} · {self.cadre_id}"
+
+
+class RoundResultSummary(models.Model):
+    """A round's frozen overview: counts, the composite distribution, candidates and turnout per unit."""
+
+    round = models.OneToOneField(
+        EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="result_summary"
+    )
+    subjects = models.PositiveIntegerField(_("cadres"))
+    candidates = models.PositiveIntegerField(_("candidates"))
+    without_composite = models.PositiveIntegerField(_("cadres without a composite"))
+    peer_withheld = models.PositiveIntegerField(_("cadres with peer ratings withheld"))
+    straight_lined_ballots = models.PositiveIntegerField(_("straight-lined ballots"))
+    flag_counts = models.JSONField(_("cadres per flag"), default=dict)
+    distribution = models.JSONField(_("composite distribution"), default=list)
+    candidates_by_unit = models.JSONField(_("candidates per unit"), default=list)
+    turnout_by_unit = models.JSONField(_("turnout per unit"), default=list)
+    rules = models.JSONField(_("rules applied"), default=dict)
+    created_at = models.DateTimeField(_("frozen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("round result summary")
+        verbose_name_plural = _("round result summaries")
+
+    def __str__(self) -> str:
+        return str(self.round_id)

@@ -46,3 +46,25 @@ def can_rate(user: User | AnonymousUser, rating: IdentifiedRating) -> bool:
     if rating.relation == Relation.SELF:
         return rating.subject.user_id == user.pk
     return rating.rater_id == user.pk
+
+
+def can_identify_round(user: User | AnonymousUser, round: EvaluationRound) -> bool:
+    """Identifying the candidates of a closed round is the organization department's (org_admin over the
+    round's scope), like its other transitions."""
+    return can_manage_round(user, round)
+
+
+def can_view_results(user: User | AnonymousUser, round: EvaluationRound) -> bool:
+    """A round's frozen results (overview, candidates, result cards, export, PDF): org_admin or auditor over
+    the round's scope — the people EvaluationRound.objects.visible_to lets see the round. Never the cadres."""
+    if not user.is_authenticated:
+        return False
+    return bool(
+        user.is_superuser or has_role(user, Role.ORG_ADMIN, round.scope) or has_role(user, Role.AUDITOR, round.scope)
+    )
+
+
+def can_view_rating_comments(user: User | AnonymousUser, round: EvaluationRound) -> bool:
+    """Free-text comments (peer, leader, self) go to the organization department only: org_admin over the
+    round's scope. Auditors see the figures, not the words; the rated cadre never sees either."""
+    return can_manage_round(user, round)

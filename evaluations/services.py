@@ -43,6 +43,7 @@ from evaluations.models import (
     PeerScore,
     PeerSheet,
     Relation,
+    RoundResultSummary,
     RoundState,
 )
 from evaluations.participation import load_plan
@@ -296,12 +297,16 @@ def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
 def round_publish(*, actor: User, round: EvaluationRound) -> EvaluationRound:
     """Publish a closed round's results (frozen from then on).
 
-    Requires: the round is closed; the actor manages it. Raises InvalidTransition or PermissionDenied.
+    Requires: the round is closed and its results are frozen (identification done); the actor manages
+    it. Raises InvalidTransition or PermissionDenied.
     """
     with transaction.atomic():
         locked = _lock_for_transition(
             actor, round, "publish", _("Only a closed round can be published; “%(title)s” is %(state)s.")
         )
+        # Publishing is final: a round published without results could never be identified afterwards.
+        if not RoundResultSummary.objects.filter(round=locked).exists():
+            raise InvalidTransition(_("Identify the candidates first: a round is published with its frozen results."))
         locked.publish()
         locked.save()
         audit_record(

@@ -30,4 +30,12 @@ urlpatterns = [
     path("ratings/<int:pk>/", views.rating_fill, name="rating_fill"),
     path("ballot/thanks/", views.ballot_thanks, name="ballot_thanks"),
     path("ballot/<ballot_token:token>/", views.ballot, name="ballot"),
+    path("<int:pk>/results/", views.results_overview, name="results"),
+    path("<int:pk>/results/identify/", views.results_identify, name="results_identify"),
+    path("<int:pk>/results/progress/", views.results_progress, name="results_progress"),
+    path("<int:pk>/results/cadres/", views.result_list, name="result_list"),
+    path("<int:pk>/results/cadres/<int:cadre_pk>/", views.result_card, name="result_card"),
+    path("<int:pk>/results/cadres/<int:cadre_pk>/pdf/", views.result_card_pdf, name="result_card_pdf"),
+    path("<int:pk>/results/cadres/<int:cadre_pk>/comments/", views.result_comments, name="result_comments"),
+    path("<int:pk>/results/export.xlsx", views.results_export, name="results_export"),
 ]

@@ -13,30 +13,43 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from evaluations import selectors, services
+from evaluations import identification, results, selectors, services
+from evaluations.documents import KIND as RESULT_CARD_KIND
+from evaluations.documents import document_title
 from evaluations.exceptions import (
     BallotNotFound,
     BallotUnavailable,
     EvaluationError,
     InvalidTransition,
     RatingAlreadySubmitted,
+    ResultsNotReady,
 )
+from evaluations.exports import results_workbook
 from evaluations.forms import RatingSheetForm, RoundForm
 from evaluations.models import RoundState
-from evaluations.permissions import allowed_round_actions, can_create_round, can_manage_round
+from evaluations.permissions import (
+    allowed_round_actions,
+    can_create_round,
+    can_identify_round,
+    can_manage_round,
+    can_view_rating_comments,
+)
 from evaluations.printing import token_sheet
+from project.audit.services import audit_log_read
+from project.documents.selectors import documents_of
+from project.documents.services import document_request
 from project.org.models import Role, Unit
 from project.org.permissions import subtree_filter
 
 if TYPE_CHECKING:
-    from evaluations.models import EvaluationRound
+    from evaluations.models import EvaluationRound, RoundResultSummary
     from evaluations.services import IssuedToken
     from project.org.models import User
 
@@ -220,3 +233,183 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def ballot_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluations/ballot_thanks.html")
+
+
+# --- Results: only after the round closes, and frozen --------------------------------------------
+
+
+# What the overview calls each flag when it counts cadres per flag (the sentences are on the cards).
+FLAG_NAMES: dict[str, tuple[str, str]] = {
+    "composite": ("综合指数达到阈值", "composite index at or above the threshold"),
+    "unfavourable_share": ("“基本称职”“不称职”占比达到阈值", "unfavourable grades at or above the share"),
+    "relapse": ("屡教不改（24 个月内结案）", "relapse (a case closed within 24 months)"),
+    "blind_spot": ("自我认知盲区（仅供参考）", "blind spot (shown, not decisive)"),
+}
+
+
+def _identify_button(request: HttpRequest, round: EvaluationRound) -> bool:
+    return round.state == RoundState.CLOSED and can_identify_round(request.user, round)
+
+
+def _distribution_chart(summary: RoundResultSummary) -> tuple[dict[str, object], list[tuple[str, int]]]:
+    """What static/evaluations/results-chart.js draws, handed over as JSON (json_script, never inline JS),
+    and the same figures as table rows for those who do not see the chart."""
+    labels = [f"{item['lower']:.1f}–{item['upper']:.1f}" for item in summary.distribution]
+    counts = [int(item["count"]) for item in summary.distribution]
+    chart = {"labels": labels, "counts": counts, "label": _("Cadres"), "xTitle": _("Composite index (higher is worse)")}
+    return chart, list(zip(labels, counts, strict=True))
+
+
+@require_GET
+@login_required
+def results_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's results: turnout per unit, the composite distribution, candidates per unit — once frozen.
+
+    Before that: what state the round is in, the progress of a running identification, and the button.
+    """
+    round = selectors.round_get(user=request.user, pk=pk)
+    summary = results.results_summary(round=round)
+    context: dict[str, object] = {
+        "round": round,
+        "summary": summary,
+        "run": None if summary else results.results_run(round=round),
+        "can_identify": summary is None and _identify_button(request, round),
+    }
+    if summary is not None:
+        context["chart"], context["chart_rows"] = _distribution_chart(summary)
+        context["flag_counts"] = [
+            (results.pick(*FLAG_NAMES[code]), count)
+            for code, count in summary.flag_counts.items()
+            if code in FLAG_NAMES
+        ]
+    return render(request, "evaluations/results/overview.html", context)
+
+
+@require_POST
+@login_required
+def results_identify(request: HttpRequest, pk: int) -> HttpResponse:
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        run = identification.round_identify(actor=request.user, round=round)  # type: ignore[arg-type]
+    except InvalidTransition as error:
+        return _conflict(request, error, round)
+    if run.is_done:
+        messages.success(request, _("The candidates are identified and the results are frozen."))
+    else:
+        messages.info(request, _("The identification is running; this page follows its progress."))
+    return redirect("evaluations:results", pk=round.pk)
+
+
+@require_GET
+@login_required
+def results_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx partial that polls itself every second while the identification runs.
+
+    Once it is done the response tells htmx to reload the page (HX-Refresh), which then shows the results.
+    """
+    round = selectors.round_get(user=request.user, pk=pk)
+    run = results.results_run(round=round)
+    if run is None:
+        raise Http404
+    context = {"round": round, "run": run, "can_identify": _identify_button(request, round)}
+    response = render(request, "evaluations/results/_progress.html", context)
+    if run.is_done and request.htmx:  # type: ignore[attr-defined]
+        response["HX-Refresh"] = "true"
+    return response
+
+
+RESULTS_PER_PAGE = 100
+
+
+@require_GET
+@login_required
+def result_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate list with the reasons (zh or en by the reader's language); `?all=1` lists every cadre."""
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        summary = results.results_require(round=round)
+    except ResultsNotReady as error:
+        return _conflict(request, error, round)
+    everyone = request.GET.get("all") == "1"
+    page = Paginator(results.result_list(round=round, candidates_only=not everyone), RESULTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    manifestations = results.manifestations_of(round)
+    weights = results.round_weights(round)
+    cards = [results.present(result, manifestations, weights) for result in page]
+    context = {"round": round, "summary": summary, "page": page, "cards": cards, "everyone": everyone}
+    return render(request, "evaluations/results/list.html", context)
+
+
+@require_GET
+@login_required
+def result_card(request: HttpRequest, pk: int, cadre_pk: int) -> HttpResponse:
+    """One cadre's frozen result card, with its PDF. Comments are on their own (audited) page."""
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        results.results_require(round=round)
+    except ResultsNotReady as error:
+        return _conflict(request, error, round)
+    result = results.result_get(round=round, cadre_pk=cadre_pk)
+    card = results.present(result, results.manifestations_of(round), results.round_weights(round))
+    context = {
+        "round": round,
+        "result": result,
+        "card": card,
+        "documents": documents_of(user=request.user, obj=result, kind=RESULT_CARD_KIND),
+        "can_view_comments": can_view_rating_comments(request.user, round),
+    }
+    return render(request, "evaluations/results/card.html", context)
+
+
+@require_POST
+@login_required
+def result_card_pdf(request: HttpRequest, pk: int, cadre_pk: int) -> HttpResponse:
+    """Ask for the card's PDF (rendered by the pdf worker); the card page shows its status."""
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        results.results_require(round=round)
+    except ResultsNotReady as error:
+        return _conflict(request, error, round)
+    result = results.result_get(round=round, cadre_pk=cadre_pk)
+    document_request(actor=request.user, kind=RESULT_CARD_KIND, obj=result, title=document_title(result))
+    return redirect("evaluations:result_card", pk=round.pk, cadre_pk=cadre_pk)
+
+
+@never_cache
+@require_GET
+@login_required
+def result_comments(request: HttpRequest, pk: int, cadre_pk: int) -> HttpResponse:
+    """The free-text comments on one cadre: organization department only, and every view is audited."""
+    round = selectors.round_get(user=request.user, pk=pk)
+    if not can_view_rating_comments(request.user, round):
+        raise PermissionDenied
+    try:
+        results.results_require(round=round)
+    except ResultsNotReady as error:
+        return _conflict(request, error, round)
+    result = results.result_get(round=round, cadre_pk=cadre_pk)
+    comments = results.result_comments(result=result)
+    audit_log_read(actor=request.user, obj=result, what="comments")
+    context = {"round": round, "result": result, "comments": comments, "withheld": results.withheld_text()}
+    return render(request, "evaluations/results/comments.html", context)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+@login_required
+def results_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every cadre's frozen figures as XLSX (k applied as on the pages; no comments). Audited."""
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        summary = results.results_require(round=round)
+    except ResultsNotReady as error:
+        return _conflict(request, error, round)
+    content = results_workbook(round=round, summary=summary)
+    audit_log_read(actor=request.user, obj=round, what="results export")
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-results.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -31,6 +31,7 @@ from urllib.parse import quote
 import redis
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from project.celery import app as celery_app
 
@@ -96,9 +97,17 @@ def _drop_broker_connections() -> None:
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
+    # kombu keeps its pools in a global registry keyed by the broker URL: without forgetting the closed one,
+    # the next worker of the same test session would be handed it again ("Acquire on closed pool").
+    kombu_pools.reset()
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    # The control mailbox (ping) caches the producer pool it met first: a second worker in the same test
+    # session would ping through the pool closed above ("Acquire on closed pool"). Celery drops it after a fork.
+    control = celery_app.__dict__.get("control")
+    if control is not None:
+        control.mailbox.__dict__.pop("producer_pool", None)
 
 
 def _die_with_parent() -> None:

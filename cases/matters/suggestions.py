@@ -7,11 +7,11 @@ suggestion is unconfirmed. A suggester returns None when it has nothing to say �
 - G9 (屡教不改): the cadre's earlier matters decided as tolerated (EXEMPT/REDUCED), and closed
   rectification cases (a `case_closed` mark). Whether the earlier error was "of the same kind" is the
   reviewer's judgement: the source lists what was found so they can tell.
-- G6 (不作为慢作为): the matter concerns inaction and the cadre carries a mark in force written by a
-  rectification case (`source` starting with "case:"), i.e. is a confirmed lying-flat target. The
-  rectification-case services are not written yet; they will write such marks, and this reads them.
-- F5 (一贯表现): filled when the evaluations results API lands. Until then `suggest_f5` returns None:
-  there is no honest source yet, and an invented one would steer the decision.
+- G6 (不作为慢作为): the matter concerns inaction and the cadre carries a `rectification_target` mark in
+  force (written when a rectification case is confirmed, ended when it closes or is withdrawn).
+- F5 (一贯表现): the cadre's frozen result in the latest published evaluation round whose period ended
+  within the last 24 months: a candidate → unfavourable; a composite with no flag at all → favourable;
+  flags that are not decisive (a blind spot) → neutral; no composite (too few ratings) → no suggestion.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.matters.models import TOLERATED, AccountabilityMatter, AnswerValue, MatterState
+from evaluations.models import RoundState, SubjectResult
 from project.org.models import CadreMark, MarkKind
 
 
@@ -92,13 +93,48 @@ def suggest_g6(matter: AccountabilityMatter, today: date | None = None) -> Sugge
     )
 
 
-def suggest_f5(matter: AccountabilityMatter, today: date | None = None) -> Suggestion | None:
-    """F5 (一贯表现) from recent evaluation rounds: filled when the evaluations results API lands.
+F5_WINDOW_MONTHS = 24
 
-    Returns None until then. Replace the body (not the signature) when `evaluations` offers a read of a
-    cadre's published results; `SUGGESTERS` is the list the services use.
-    """
-    return None
+
+def suggest_f5(matter: AccountabilityMatter, today: date | None = None) -> Suggestion | None:
+    """F5 (一贯表现) from the cadre's latest published evaluation result (see the module docstring)."""
+    today = today or timezone.localdate()
+    since = date(today.year - F5_WINDOW_MONTHS // 12, today.month, min(today.day, 28))
+    result = (
+        SubjectResult.objects.filter(
+            cadre=matter.cadre_id,
+            round__state=RoundState.PUBLISHED,
+            round__period_end__gte=since,
+            round__period_end__lte=today,
+        )
+        .select_related("round")
+        .order_by("-round__period_end", "-round_id")
+        .first()
+    )
+    if result is None or (result.composite is None and not result.is_candidate):
+        return None
+    where = f"《{result.round.title}》（{result.round.period_end:%Y-%m-%d}）"
+    flags_zh = "；".join(flag["zh"] for flag in result.flags)
+    flags_en = "; ".join(flag["en"] for flag in result.flags)
+    if result.is_candidate:
+        return Suggestion(
+            "F5",
+            AnswerValue.UNFAVOURABLE,
+            f"测评{where}中被列为候选对象：{flags_zh} / listed as a candidate in round {where}: {flags_en}",
+        )
+    if result.flags:
+        return Suggestion(
+            "F5",
+            AnswerValue.NEUTRAL,
+            f"测评{where}综合指数 {result.composite}，另有提示：{flags_zh} / "
+            f"composite index {result.composite} in round {where}, with a note: {flags_en}",
+        )
+    return Suggestion(
+        "F5",
+        AnswerValue.FAVOURABLE,
+        f"测评{where}综合指数 {result.composite}，未触发任何识别条件 / "
+        f"composite index {result.composite} in round {where}, no identification rule met",
+    )
 
 
 Suggester = Callable[[AccountabilityMatter, "date | None"], "Suggestion | None"]

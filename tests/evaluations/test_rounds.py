@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from evaluations.exceptions import InvalidTransition
+from evaluations.identification import round_identify
 from evaluations.models import EvaluationRound, Manifestation, RoundState
 from evaluations.permissions import allowed_round_actions, can_manage_round
 from evaluations.services import (
@@ -83,6 +84,7 @@ def test_a_round_goes_from_draft_to_open_to_closed_to_published(
     closed = round_close(actor=personas.alice, round=draft_round)
     assert closed.state == RoundState.CLOSED
     assert closed.closed_at is not None
+    round_identify(actor=personas.alice, round=draft_round, inline=True)
     published = round_publish(actor=personas.alice, round=draft_round)
     assert published.state == RoundState.PUBLISHED
     draft_round.refresh_from_db()
@@ -92,8 +94,19 @@ def test_a_round_goes_from_draft_to_open_to_closed_to_published(
         "evaluation_round.create",
         "evaluation_round.open",
         "evaluation_round.close",
+        "evaluation_round.identify",
+        "evaluation_round.identified",
         "evaluation_round.publish",
     ]
+
+
+def test_a_round_without_frozen_results_cannot_be_published(draft_round: EvaluationRound, personas: Personas) -> None:
+    round_open(actor=personas.alice, round=draft_round)
+    round_close(actor=personas.alice, round=draft_round)
+    with pytest.raises(InvalidTransition, match="Identify the candidates first"):
+        round_publish(actor=personas.alice, round=draft_round)
+    draft_round.refresh_from_db()
+    assert draft_round.state == RoundState.CLOSED
 
 
 def test_the_close_event_records_turnout_per_unit_and_nothing_per_ballot(
@@ -104,6 +117,10 @@ def test_the_close_event_records_turnout_per_unit_and_nothing_per_ballot(
     event = AuditEvent.objects.get(action="evaluation_round.close")
     # Section 1 (carl, dora) has two ballots; the bureau's only cadre has no colleague to rate.
     assert event.data == {"turnout": {"A-DRC-1": [0, 2]}}
+
+
+def _identify(*, actor: object, round: EvaluationRound) -> None:
+    round_identify(actor=actor, round=round, inline=True)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +134,7 @@ def test_the_close_event_records_turnout_per_unit_and_nothing_per_ballot(
             round_close,
             "Only an open round can be closed; “2026年度躺平式干部测评” is closed.",
         ),
-        ([round_open, round_close, round_publish], round_open, "Only a draft round can be opened;"),
+        ([round_open, round_close, _identify, round_publish], round_open, "Only a draft round can be opened;"),
     ],
 )
 def test_a_transition_from_the_wrong_state_is_refused_with_a_message(

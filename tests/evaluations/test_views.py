@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from evaluations.identification import round_identify
 from evaluations.models import BallotToken, EvaluationRound, IdentifiedRating, PeerSheet, Relation, RoundState
 from evaluations.services import OpenedRound, ballot_submit, hash_token, round_close, round_open
 from tests.conftest import Org, Personas
@@ -260,6 +261,7 @@ def test_closing_then_publishing_goes_back_to_the_round_page(
     login(en_client, personas.alice)
     detail = reverse("evaluations:round_detail", args=[draft_round.pk])
     assert en_client.post(reverse("evaluations:round_close", args=[draft_round.pk]))["Location"] == detail
+    round_identify(actor=personas.alice, round=draft_round, inline=True)
     assert en_client.post(reverse("evaluations:round_publish", args=[draft_round.pk]))["Location"] == detail
     draft_round.refresh_from_db()
     assert draft_round.state == RoundState.PUBLISHED

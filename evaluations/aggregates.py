@@ -1,0 +1,318 @@
+"""The scoring inputs of a round, computed with GROUP BY in the database (evaluations.scoring's docstring
+says which aggregates, and why). Python only ever loops over per-SUBJECT rows, never over ratings.
+
+Three statements, each one pass over its rows:
+
+- peer: one CTE chain over PeerRating ⋈ PeerScore — per rating its sheet score, lowest and highest
+  answer and per-manifestation answers (one pivot column per manifestation); per subject n(s), m(s),
+  unfavourable sheets and per-manifestation means; per ballot (a PeerSheet) its offset o(b) over the
+  subjects whose group reaches k (kept when it has at least 3 of them) and whether it is straight-lined;
+  per subject the sum and count of its ballots' offsets and its straight-lined sheets; and, once, the
+  round's straight-lined ballot count.
+- identified: the same per rating, then per (subject, relation) for the submitted self and leader sheets.
+- roster and marks: who the round's cadres are (and their unit now) and their CadreMarks.
+
+Both backends: CTEs and CASE work on SQLite ≥ 3.8 and PostgreSQL. Means come from integer sums and counts
+divided in Python (see SNAP_DIGITS: exact, so the same ratings round the same way on any engine and in any row
+order); the floating-point work left in SQL (offsets) is done over DOUBLE PRECISION (SQLite reads the name as
+REAL), so PostgreSQL returns floats, not Decimals, and `float()` is applied anyway.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from evaluations import scoring
+from evaluations.models import (
+    UNFAVOURABLE_GRADES,
+    EvaluationRound,
+    IdentifiedRating,
+    IdentifiedScore,
+    Manifestation,
+    PeerRating,
+    PeerScore,
+    Relation,
+)
+from project.org.models import Cadre, CadreMark, MarkKind
+
+
+@dataclass(frozen=True)
+class RoundInputs:
+    """Everything identification needs from the database about one round."""
+
+    subjects: tuple[scoring.SubjectInput, ...]
+    unit_of: Mapping[int, int]  # cadre id → unit id when the round is identified
+    straight_lined_ballots: int
+    manifestation_codes: tuple[str, ...]
+
+
+@dataclass
+class _Relations:
+    self_rating: scoring.RelationAggregate = field(default_factory=scoring.RelationAggregate)
+    leader_ratings: scoring.RelationAggregate = field(default_factory=scoring.RelationAggregate)
+
+
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _pivot(manifestation_ids: Sequence[int]) -> tuple[str, list[int]]:
+    """One `MAX(CASE …)` column per manifestation: a rating's answer to it (each rating has one)."""
+    columns = ", ".join(
+        f"MAX(CASE WHEN s.manifestation_id = %s THEN s.value END) AS m{i}" for i in range(len(manifestation_ids))
+    )
+    return columns, list(manifestation_ids)
+
+
+def _sums(manifestation_ids: Sequence[int], source: str) -> str:
+    """Per manifestation the sum and the count of the answers: exact integers, divided in Python."""
+    return ", ".join(f"SUM({source}.m{i}) AS s{i}, COUNT({source}.m{i}) AS c{i}" for i in range(len(manifestation_ids)))
+
+
+def _unfavourable_case() -> tuple[str, list[str]]:
+    return "CASE WHEN r.grade IN (%s, %s) THEN 1 ELSE 0 END", [str(grade) for grade in UNFAVOURABLE_GRADES]
+
+
+# Means are computed from integer sums and counts, never taken from a floating-point AVG: a float sum depends
+# on the order the engine meets the rows, and a mean like 47/40 = 1.175 would then round to 1.17 or 1.18 from
+# one run (or database) to the next. What SQL does sum in floating point (the offsets) is snapped to 1e-9.
+SNAP_DIGITS = 9
+
+
+def _mean(total: Any, answers: Any, float_mean: Any, fewest: Any, most: Any) -> float:
+    """A relation's mean over sheets of the sheet means.
+
+    Every rating scores every manifestation (services._check_ratings), so the sheets have equal numbers of
+    answers and the mean of sheet means is the exact SUM / COUNT of the answers. Should that ever not hold,
+    the engine's mean of sheet means is used as it is.
+    """
+    if fewest == most:
+        return int(total) / int(answers)
+    return float(float_mean)
+
+
+def _per_manifestation(codes: Sequence[str], row: Sequence[Any], first: int) -> dict[str, float]:
+    means = {}
+    for i, code in enumerate(codes):
+        total, count = row[first + 2 * i], row[first + 2 * i + 1]
+        if count:
+            means[code] = int(total) / int(count)
+    return means
+
+
+@dataclass(frozen=True)
+class PeerAggregate:
+    """A subject's peer aggregates, exactly the peer fields of scoring.SubjectInput."""
+
+    ratings: scoring.RelationAggregate
+    offset_sum: float
+    offset_sheets: int
+    straight_lined_sheets: int
+
+
+def peer_aggregates(
+    round_id: int, *, k: int, manifestations: Sequence[tuple[int, str]]
+) -> tuple[dict[int, PeerAggregate], int]:
+    """Per subject its peer aggregates, and the round's straight-lined ballot count: one statement."""
+    ids = [mid for mid, _code in manifestations]
+    codes = [code for _mid, code in manifestations]
+    pivot, pivot_params = _pivot(ids)
+    unfavourable, grade_params = _unfavourable_case()
+    ratings, scores = _table(PeerRating), _table(PeerScore)
+    # `rated` is used several times, so both engines compute it once. m(s) includes every sheet of s; only
+    # subjects with n(s) >= k count in a ballot's offset, and only ballots with >= 3 such subjects are moved.
+    sql = f"""
+        WITH rated AS (
+            SELECT r.sheet_id, r.subject_id, {unfavourable} AS unfavourable,
+                   SUM(s.value) AS total, COUNT(*) AS answers,
+                   CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score,
+                   MIN(s.value) AS low, MAX(s.value) AS high, {pivot}
+            FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
+            WHERE r.round_id = %s
+            GROUP BY r.id, r.sheet_id, r.subject_id, r.grade
+        ),
+        subject AS (
+            SELECT subject_id, COUNT(*) AS sheets, AVG(score) AS mean, SUM(unfavourable) AS unfavourable,
+                   SUM(total) AS total, SUM(answers) AS answers, MIN(answers) AS fewest, MAX(answers) AS most,
+                   {_sums(ids, "rated")}
+            FROM rated GROUP BY subject_id
+        ),
+        ballot AS (
+            SELECT rated.sheet_id,
+                   CASE WHEN SUM(CASE WHEN subject.sheets >= %s THEN 1 ELSE 0 END) >= %s
+                        THEN AVG(CASE WHEN subject.sheets >= %s THEN rated.score - subject.mean END) END
+                        AS deviation,
+                   CASE WHEN COUNT(*) >= %s AND MIN(rated.low) = MAX(rated.high) THEN 1 ELSE 0 END AS straight
+            FROM rated JOIN subject ON subject.subject_id = rated.subject_id
+            GROUP BY rated.sheet_id
+        ),
+        adjustment AS (
+            SELECT rated.subject_id, SUM(ballot.deviation) AS offset_sum, COUNT(ballot.deviation) AS offset_sheets,
+                   SUM(ballot.straight) AS straight_sheets
+            FROM rated JOIN ballot ON ballot.sheet_id = rated.sheet_id
+            GROUP BY rated.subject_id
+        )
+        SELECT subject.subject_id, subject.sheets, subject.unfavourable,
+               COALESCE(adjustment.offset_sum, 0), adjustment.offset_sheets, adjustment.straight_sheets,
+               (SELECT COUNT(*) FROM ballot WHERE straight = 1) AS straight_ballots,
+               subject.total, subject.answers, subject.mean, subject.fewest, subject.most,
+               {", ".join(f"subject.s{i}, subject.c{i}" for i in range(len(ids)))}
+        FROM subject JOIN adjustment ON adjustment.subject_id = subject.subject_id
+    """  # noqa: S608 (table names are the models' own; every value is a parameter)
+    params: list[str | int] = [
+        *grade_params,
+        *pivot_params,
+        round_id,
+        k,
+        scoring.SEVERITY_MIN_SUBJECTS,
+        k,
+        scoring.STRAIGHT_LINE_MIN_SUBJECTS,
+    ]
+    result: dict[int, PeerAggregate] = {}
+    straight_ballots = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            subject_id, sheets, unfavourable_sheets, offset_sum, offset_sheets, straight_sheets = row[:6]
+            straight_ballots = int(row[6])
+            result[int(subject_id)] = PeerAggregate(
+                ratings=scoring.RelationAggregate(
+                    sheets=int(sheets),
+                    mean=_mean(*row[7:12]),
+                    unfavourable=int(unfavourable_sheets),
+                    per_manifestation=_per_manifestation(codes, row, 12),
+                ),
+                offset_sum=round(float(offset_sum), SNAP_DIGITS),
+                offset_sheets=int(offset_sheets),
+                straight_lined_sheets=int(straight_sheets),
+            )
+    return result, straight_ballots
+
+
+def identified_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, _Relations]:
+    """Per subject the submitted self sheet and leader sheets, aggregated like the peer ones."""
+    ids = [mid for mid, _code in manifestations]
+    codes = [code for _mid, code in manifestations]
+    pivot, pivot_params = _pivot(ids)
+    unfavourable, grade_params = _unfavourable_case()
+    ratings, scores = _table(IdentifiedRating), _table(IdentifiedScore)
+    sql = f"""
+        WITH rated AS (
+            SELECT r.subject_id, r.relation, {unfavourable} AS unfavourable,
+                   SUM(s.value) AS total, COUNT(*) AS answers,
+                   CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score, {pivot}
+            FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
+            WHERE r.round_id = %s AND r.submitted_at IS NOT NULL
+            GROUP BY r.id, r.subject_id, r.relation, r.grade
+        )
+        SELECT subject_id, relation, COUNT(*), SUM(unfavourable),
+               SUM(total), SUM(answers), AVG(score), MIN(answers), MAX(answers), {_sums(ids, "rated")}
+        FROM rated GROUP BY subject_id, relation
+    """  # noqa: S608 (table names are the models' own; every value is a parameter)
+    result: dict[int, _Relations] = defaultdict(_Relations)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*grade_params, *pivot_params, round_id])
+        for row in cursor.fetchall():
+            subject_id, relation, sheets, unfavourable_sheets = row[:4]
+            aggregate = scoring.RelationAggregate(
+                sheets=int(sheets),
+                mean=_mean(*row[4:9]),
+                unfavourable=int(unfavourable_sheets),
+                per_manifestation=_per_manifestation(codes, row, 9),
+            )
+            if relation == Relation.SELF:
+                result[int(subject_id)].self_rating = aggregate
+            else:
+                result[int(subject_id)].leader_ratings = aggregate
+    return dict(result)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, held at the month's last day (29 Feb → 28 Feb)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def mark_flags(round: EvaluationRound, *, today: date) -> tuple[set[int], set[int]]:
+    """(relapse, no negative evaluation): the round's cadres with each kind of CadreMark that applies.
+
+    Relapse: a `case_closed` mark dated within RELAPSE_WINDOW_MONTHS before the round's period end (its
+    `valid_from` is the closing day). No negative evaluation: a mark in force at any time from the period end
+    to the day of identification — an exemption decided after the period but before the results is honoured,
+    erring on the cadre's side as the scoring module does.
+    """
+    window_start = months_before(round.period_end, scoring.RELAPSE_WINDOW_MONTHS)
+    relapse = Q(kind=MarkKind.CASE_CLOSED, valid_from__gte=window_start, valid_from__lte=round.period_end)
+    exempt = Q(kind=MarkKind.NO_NEGATIVE_EVALUATION, valid_from__lte=today) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=round.period_end)
+    )
+    cadres = IdentifiedRating.objects.filter(round=round).values("subject_id")
+    relapsed: set[int] = set()
+    exempted: set[int] = set()
+    rows = CadreMark.objects.filter(relapse | exempt, cadre_id__in=cadres).values_list("cadre_id", "kind").distinct()
+    for cadre_id, kind in rows:
+        (relapsed if kind == MarkKind.CASE_CLOSED else exempted).add(cadre_id)
+    return relapsed, exempted
+
+
+def round_roster(round: EvaluationRound) -> dict[int, int]:
+    """The round's cadres (every self and leader assignment made when it opened) → their unit now."""
+    rows = (
+        IdentifiedRating.objects.filter(round=round).order_by().values_list("subject_id", "subject__unit_id").distinct()
+    )
+    return dict(rows)
+
+
+# PostgreSQL's defaults (4 MB per sort or hash) make the per-rating aggregate of a 20,000-cadre round spill
+# to disk; JIT compilation costs more than it saves on these one-off statements. Both for this transaction only.
+POSTGRES_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+
+
+def round_inputs(round: EvaluationRound, *, today: date) -> RoundInputs:
+    """The scoring inputs of every cadre of the round, in a stable order (unit, then cadre id)."""
+    manifestations = list(Manifestation.objects.filter(round=round).order_by("order", "code").values_list("pk", "code"))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for statement in POSTGRES_SETTINGS:
+                    cursor.execute(statement)
+        peers, straight_ballots = peer_aggregates(round.pk, k=round.k_anonymity, manifestations=manifestations)
+        identified = identified_aggregates(round.pk, manifestations=manifestations)
+        relapsed, exempted = mark_flags(round, today=today)
+        unit_of = round_roster(round)
+    missing = set(peers).difference(unit_of)
+    if missing:  # rated as a peer with no assignment: cannot happen through the services, but be complete
+        unit_of.update(Cadre.objects.filter(pk__in=missing).values_list("pk", "unit_id"))
+    subjects = []
+    for subject_id in sorted(unit_of, key=lambda cadre_id: (unit_of[cadre_id], cadre_id)):
+        peer = peers.get(subject_id)
+        relations = identified.get(subject_id) or _Relations()
+        subjects.append(
+            scoring.SubjectInput(
+                subject_id=subject_id,
+                self_rating=relations.self_rating,
+                peer_ratings=peer.ratings if peer else scoring.RelationAggregate(),
+                leader_ratings=relations.leader_ratings,
+                peer_offset_sum=peer.offset_sum if peer else 0.0,
+                peer_offset_sheets=peer.offset_sheets if peer else 0,
+                straight_lined_sheets=peer.straight_lined_sheets if peer else 0,
+                relapse=subject_id in relapsed,
+                no_negative_evaluation=subject_id in exempted,
+            )
+        )
+    return RoundInputs(
+        subjects=tuple(subjects),
+        unit_of=unit_of,
+        straight_lined_ballots=straight_ballots,
+        manifestation_codes=tuple(code for _mid, code in manifestations),
+    )
