@@ -8,17 +8,15 @@
 
 from __future__ import annotations
 
+from project import errors as project_errors
+from project.errors import DomainError
 
-class EvaluationError(Exception):
+
+class EvaluationError(DomainError):
     """Base class: `message` is shown to the person who asked."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
-
-class InvalidTransition(EvaluationError):
+class InvalidTransition(EvaluationError, project_errors.InvalidTransition):
     """The round is not in a state that allows the requested change."""
 
 

@@ -6,15 +6,13 @@ message when it has one; a matter the user may not see → 404; django Validatio
 
 from __future__ import annotations
 
+from project import errors as project_errors
+from project.errors import DomainError
 
-class MatterError(Exception):
+
+class MatterError(DomainError):
     """Base class: `message` is shown to the person who asked."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
-
-class InvalidTransition(MatterError):
+class InvalidTransition(MatterError, project_errors.InvalidTransition):
     """The matter is not in a state that allows the step, or a precondition of the step is not met."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -30,7 +29,6 @@ from django_fsm import can_proceed
 from cases.fault_tolerance import AnswerError, Assessment, assess, load_ruleset
 from cases.matters import forms as matter_forms
 from cases.matters import permissions, selectors, services
-from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import (
     AccountabilityMatter,
     ApplicantKind,
@@ -39,6 +37,7 @@ from cases.matters.models import (
     Outcome,
 )
 from project.audit.services import audit_log_read
+from project.http import domain_errors
 from project.org.models import Cadre, Role, User
 from project.org.permissions import has_role, subtree_filter
 
@@ -46,7 +45,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 def _user(request: HttpRequest) -> User:
@@ -54,21 +52,9 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _domain_errors(view: View) -> View:
-    """InvalidTransition → 409 with its message; a PermissionDenied with a message → 403 with it."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except InvalidTransition as error:
-            return render(request, "cases/matters/conflict.html", {"message": error.message}, status=409)
-        except PermissionDenied as error:
-            if not str(error):
-                raise
-            return render(request, "cases/matters/forbidden.html", {"message": str(error)}, status=403)
-
-    return cast(View, wrapper)
+_domain_errors = domain_errors(
+    conflict_template="cases/matters/conflict.html", forbidden_template="cases/matters/forbidden.html"
+)
 
 
 def _visible(request: HttpRequest, pk: int) -> AccountabilityMatter:

@@ -6,17 +6,15 @@ user may not see → 404; Django's ValidationError → the form again (400).
 
 from __future__ import annotations
 
+from project import errors as project_errors
+from project.errors import DomainError
 
-class RectificationError(Exception):
+
+class RectificationError(DomainError):
     """Base class: `message` is shown to the person who asked."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
-
-class InvalidTransition(RectificationError):
+class InvalidTransition(RectificationError, project_errors.InvalidTransition):
     """The case (or talk) is not in a state that allows the step, or a precondition is not met.
 
     Also raised for a lost race: when two people act on one case at once, the second one gets this.

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -36,6 +35,7 @@ from cases.rectification.models import (
     Talk,
 )
 from project.audit.services import audit_log_read
+from project.http import domain_errors
 from project.org.models import Role, User
 from project.org.permissions import has_role
 
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 DEFAULT_PAGE_SIZE = 25
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 # Evidence keys that carry colleagues' free-text comments: for the organization department only.
 PEER_COMMENT_KEYS = ("comments", "peer_comments")
 # How the usual evidence keys are shown; any other key is shown as it is.
@@ -61,21 +60,9 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _domain_errors(view: View) -> View:
-    """InvalidTransition → 409 with its message; a PermissionDenied with a message → 403 with it."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except InvalidTransition as error:
-            return render(request, "cases/rectification/conflict.html", {"message": error.message}, status=409)
-        except PermissionDenied as error:
-            if not str(error):
-                raise
-            return render(request, "cases/rectification/forbidden.html", {"message": str(error)}, status=403)
-
-    return cast(View, wrapper)
+_domain_errors = domain_errors(
+    conflict_template="cases/rectification/conflict.html", forbidden_template="cases/rectification/forbidden.html"
+)
 
 
 def _visible(request: HttpRequest, pk: int) -> RectificationCase:

@@ -103,7 +103,7 @@ def test_a_round_goes_from_draft_to_open_to_closed_to_published(
 def test_a_round_without_frozen_results_cannot_be_published(draft_round: EvaluationRound, personas: Personas) -> None:
     round_open(actor=personas.alice, round=draft_round)
     round_close(actor=personas.alice, round=draft_round)
-    with pytest.raises(InvalidTransition, match="Identify the candidates first"):
+    with translation.override("en"), pytest.raises(InvalidTransition, match="Identify the candidates first"):
         round_publish(actor=personas.alice, round=draft_round)
     draft_round.refresh_from_db()
     assert draft_round.state == RoundState.CLOSED

@@ -17,8 +17,6 @@ from .scenarios import clean
 ROOT = Path(__file__).resolve().parents[3]
 MANAGE = ROOT / "manage.py"
 
-needs_manage = pytest.mark.skipif(not MANAGE.exists(), reason="manage.py is not there yet")
-
 
 def write(tmp_path: Path, payload: object) -> Path:
     path = tmp_path / "matter.json"
@@ -65,7 +63,6 @@ def test_call_command_raises_a_command_error_with_return_code_two(tmp_path: Path
     assert raised.value.returncode == 2
 
 
-@needs_manage
 @pytest.mark.slow
 def test_the_command_line_prints_json_and_exits_zero(tmp_path: Path) -> None:
     path = write(tmp_path, {"ruleset": "zigong-v1", "answers": clean(G1="yes", A2="yes")})
@@ -79,7 +76,6 @@ def test_the_command_line_prints_json_and_exits_zero(tmp_path: Path) -> None:
     assert "不予容错" in result.stdout
 
 
-@needs_manage
 @pytest.mark.slow
 def test_the_command_line_reads_standard_input_for_a_dash() -> None:
     result = manage("-", stdin=json.dumps({"ruleset": "zigong-v1", "answers": {}}))
@@ -88,7 +84,6 @@ def test_the_command_line_reads_standard_input_for_a_dash() -> None:
     assert json.loads(result.stdout)["missing"] == ["S1", "S2"]
 
 
-@needs_manage
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "stdin",
@@ -112,7 +107,6 @@ def test_the_command_line_exits_two_with_one_line_on_stderr_for_malformed_input(
     assert "Traceback" not in result.stderr
 
 
-@needs_manage
 @pytest.mark.slow
 def test_the_command_line_exits_two_for_an_unreadable_file(tmp_path: Path) -> None:
     result = manage(str(tmp_path / "nowhere.json"))
