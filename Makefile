@@ -15,7 +15,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/.installed messages
+setup: $(BIN)/.installed .env messages
+
+# A developer's checkout runs manage.py in debug mode (manage.py reads .env; production never has one).
+.env:
+	@printf '# Written by make: manage.py reads this file; variables already set in the environment win.\nDJANGO_DEBUG=1\n' > $@
 
 system-deps:
 	@./scripts/system-deps.sh

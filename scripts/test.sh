@@ -10,7 +10,8 @@ failed=()
 step() { echo; echo "==> $1"; }
 check() { local name=$1; shift; if ! "$@"; then failed+=("$name"); fi; }
 
-prod_env=(env -u DJANGO_DEBUG DJANGO_SECRET_KEY="check-deploy-$(printf '%064d' 0)" DJANGO_ALLOWED_HOSTS=rectification.example.gov.cn)
+# DJANGO_DEBUG=0 explicitly: manage.py would otherwise take DJANGO_DEBUG=1 from a developer's .env.
+prod_env=(env DJANGO_DEBUG=0 DJANGO_SECRET_KEY="check-deploy-$(printf '%064d' 0)" DJANGO_ALLOWED_HOSTS=rectification.example.gov.cn)
 
 step "deprecated django-fsm must not be installed"
 check no-django-fsm $BIN/python -c '

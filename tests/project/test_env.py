@@ -79,7 +79,14 @@ def test_debug_is_off_unless_asked_for() -> None:
 
 def test_check_deploy_with_production_variables_prints_no_warning() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update({"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "rectification.example.gov.cn"})
+    env.update(
+        {
+            # Explicit: manage.py would otherwise take DJANGO_DEBUG=1 from a developer's .env.
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "rectification.example.gov.cn",
+        }
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -90,3 +97,20 @@ def test_check_deploy_with_production_variables_prints_no_warning() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_a_developers_dotenv_fills_only_what_the_environment_does_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manage import load_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# comment\nDJANGO_DEBUG=1\nDOTENV_ONLY='from file'\nnot a line\n", encoding="utf-8")
+    monkeypatch.setenv("DJANGO_DEBUG", "0")
+    monkeypatch.delenv("DOTENV_ONLY", raising=False)
+
+    load_dotenv(dotenv)
+
+    assert os.environ["DJANGO_DEBUG"] == "0"
+    assert os.environ["DOTENV_ONLY"] == "from file"
+    monkeypatch.delenv("DOTENV_ONLY")
