@@ -6,7 +6,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lyingflat
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-quick lint setup system-deps messages demo clean prod-smoke bench
+.PHONY: run test test-quick test-e2e lint setup system-deps messages demo clean prod-smoke bench bench-load bench-cases
 
 $(BIN)/.installed: pyproject.toml
 	@./scripts/system-deps.sh
@@ -43,6 +43,11 @@ test: setup
 test-quick: setup
 	$(BIN)/pytest -m "not slow and not postgres" -q
 
+## The browser journeys only (headless Chromium; PostgreSQL and Redis): screenshots and burden in var/e2e-artifacts/.
+E2E_PG_URL ?= postgres://postgres@127.0.0.1:5432/lyingflat_e2e
+test-e2e: setup
+	DATABASE_URL=$(E2E_PG_URL) $(BIN)/pytest tests/e2e -p no:cacheprovider --create-db
+
 lint: setup
 	./scripts/test.sh --lint-only
 
@@ -52,6 +57,21 @@ bench: setup
 	createdb -h 127.0.0.1 -U postgres lyingflat_bench 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG_URL) $(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_PG_URL) $(DEV_ENV) $(BIN)/python manage.py bench_identification
+
+## Rectification cases: 100,000 cases (list, filters, admin, talk PDF) and 262 circular PDFs by a worker on Redis.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+bench-cases: setup
+	createdb -h 127.0.0.1 -U postgres lyingflat_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG_URL) $(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_PG_URL) CELERY_BROKER_URL=$(BENCH_REDIS_URL) $(DEV_ENV) $(BIN)/python manage.py bench_cases
+
+## Production on this machine: gunicorn + Celery + PostgreSQL + Redis, DEBUG off, end to end (docs/DEPLOY.md).
+prod-smoke: setup
+	./scripts/prod-smoke.sh
+
+## Load benchmark: 100 clients submitting ballots to gunicorn (4 workers) on PostgreSQL (docs/BENCHMARKS.md).
+bench-load: setup
+	./scripts/bench-load.sh
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

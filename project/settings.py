@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from project.env import env_bool, env_int, env_list, env_str
@@ -41,21 +42,28 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "project.api",
     "django_filters",
     "django_htmx",
     "project.org",
     "project.audit",
     "project.documents",
+    "project.ops",
     "evaluations",
     "cases",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +71,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: django-otp marks the session's verified device, then ours refuses every page
+    # to a user who must use two factors and has not yet (project/twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "project.twofactor.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the final authentication result (django-axes' requirement).
@@ -102,6 +114,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the "overdue" filter's OR-ed EXISTS is costed above jit_above_cost, and compiling it took longer
+    # than running the query (docs/BENCHMARKS.md, "Cases"). The app runs short queries only.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -121,7 +137,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_SECONDS", 8 * 3600)
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# Two factors (TOTP, django-otp) for the organization department, reviewers and auditors: on in production.
+REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "Cadre rectification")
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors get nothing.
 
@@ -131,6 +150,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # it would print to stdout, mixing with commands whose stdout is a contract (JSON)
+# Behind reverse proxies, the client's address comes from X-Forwarded-For (project/twofactor/lockout.py).
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "project.twofactor.lockout.client_ip"
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -164,9 +186,25 @@ MAX_UPLOAD_BYTES = env_int("DJANGO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script, style or handler anywhere: pages use static/css and static/js, data goes through
+# json_script. htmx is told not to inject its indicator <style> (meta htmx-config in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and process checks ask over plain HTTP, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
@@ -191,7 +229,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.1,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis hands a message whose worker died unacknowledged (SIGKILL, OOM, a lost machine) to another
+    # worker once it has waited visibility_timeout seconds; keep it above the longest task's time limit.
+    # kombu looks for such messages every unacked_restore_interval × unacked_restore_throttle seconds.
+    _VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -233,14 +279,18 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["project.api.permissions.IsActiveUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    # Bounded: `?page_size=` up to project.api.pagination.MAX_PAGE_SIZE.
+    "DEFAULT_PAGINATION_CLASS": "project.api.pagination.BoundedPagination",
+    # Domain errors answer as on the pages: wrong state 409, not allowed 403, invalid input 400 per field.
+    "EXCEPTION_HANDLER": "project.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lying-flat rectification API",
@@ -248,6 +298,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set shared by several fields (import strings: settings import no app).
+    "ENUM_NAME_OVERRIDES": {
+        "RoundStateEnum": "evaluations.models.RoundState",
+        "CaseStateEnum": "cases.rectification.models.CaseState",
+        "TalkKindEnum": "cases.rectification.models.TalkKind",
+        "CareKindEnum": "cases.rectification.models.CareKind",
+        "HandlingMeasureEnum": "cases.rectification.models.HandlingMeasure",
+        "WithdrawalReasonEnum": "cases.rectification.models.WithdrawalReason",
+        "MatterStateEnum": "cases.matters.models.MatterState",
+        "OutcomeEnum": "cases.matters.models.Outcome",
+        "DecisionOutcomeEnum": "cases.matters.serializers.DECISION_CHOICES",
+        "AnswerValueEnum": "cases.matters.models.AnswerValue",
+    },
 }
 
 # --- Documents ----------------------------------------------------------------------------------

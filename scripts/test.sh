@@ -45,6 +45,9 @@ else
   echo "SKIPPED: PostgreSQL is not reachable on 127.0.0.1:5432; the row-lock and concurrency tests did not run."
 fi
 
+step "production smoke test (gunicorn, Celery, PostgreSQL, Redis; skipped without them unless CI=true)"
+check prod-smoke ./scripts/prod-smoke.sh
+
 echo
 if [ ${#failed[@]} -ne 0 ]; then
   echo "FAILED steps: ${failed[*]}"

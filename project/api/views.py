@@ -1,0 +1,89 @@
+"""The viewset base every app's API builds on: reads start from the app's `visible_to(user)` selector,
+bodies of action endpoints are checked by a serializer, and results go out through a serializer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.response import Response
+
+from project.api.permissions import IsActiveUser
+
+
+class VisibleViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """List and retrieve over `visible()`; transitions are `@action(methods=["post"])` endpoints that call
+    the app's services (the same as the pages), whose domain errors project.api.errors maps.
+
+    Subclasses set `queryset = Model.objects.none()` (for the schema) and implement `visible()`.
+    """
+
+    permission_classes = [IsActiveUser]
+    lookup_value_regex = "[0-9]+"
+
+    def visible(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema: no user
+            return super().get_queryset()
+        return self.visible()
+
+    def query_int(self, name: str) -> int | None:
+        """An optional whole-number query parameter; 400 when it is given but is not one."""
+        value = self.request.query_params.get(name, "")
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise serializers.ValidationError({name: [_("A whole number is expected.")]})
+        return int(value)
+
+    def payload(self, serializer_class: type[serializers.Serializer[Any]], *, allowed: bool = True) -> dict[str, Any]:
+        """The request body checked by `serializer_class` (400 with field messages when it is not valid).
+
+        `allowed` is the person check of the step (e.g. `can_escalate_case(user, case)`): it comes before
+        the body, so that somebody who may see the object but not act on it hears 403, whatever they sent.
+        """
+        if not allowed:
+            raise exceptions.PermissionDenied
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def page_of(self, rows: QuerySet[Any], serializer_class: type[serializers.BaseSerializer[Any]]) -> Response:
+        """A bounded page of `rows` (a list endpoint nested under an object, e.g. a case's talks)."""
+        page = self.paginate_queryset(rows)
+        assert page is not None  # every viewset here paginates
+        serializer = serializer_class(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    def respond(
+        self, obj: Model | Any, serializer_class: type[serializers.BaseSerializer[Any]] | None = None
+    ) -> Response:
+        serializer = (serializer_class or self.get_serializer_class())(obj, context=self.get_serializer_context())
+        return Response(serializer.data)
+
+
+def id_field(help_text: str, **kwargs: Any) -> serializers.IntegerField:
+    """A row id in a request body: a positive integer a database column can hold (else 400, not 500)."""
+    return serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text=help_text, **kwargs)
+
+
+class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The body of a 403, 404 or 409 (`code` on domain errors only)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class EmptySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An action endpoint that takes no body."""
+
+
+READ_ERRORS: dict[int, Any] = {404: ErrorSerializer}
+FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name (or non_field_errors) → messages.")
+ACTION_ERRORS: dict[int, Any] = {400: FIELD_ERRORS, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
