@@ -28,6 +28,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home/home.html", context)
 
 
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and process checks: the web process answers; touches no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
 

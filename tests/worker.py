@@ -118,10 +118,21 @@ def _die_with_parent() -> None:
 
 @contextlib.contextmanager
 def celery_worker(
-    *, queues: Sequence[str], broker_url: str, var_dir: Path, ready_timeout: float = 60.0
+    *,
+    queues: Sequence[str],
+    broker_url: str,
+    var_dir: Path,
+    ready_timeout: float = 60.0,
+    include: Sequence[str] = (),
+    flush: bool = True,
 ) -> Iterator[CeleryWorker]:
-    """Start `celery -A project worker -Q <queues>` against the test database; stop it on exit."""
-    redis.Redis.from_url(broker_url).flushdb()  # no messages left over from an earlier run
+    """Start `celery -A project worker -Q <queues>` against the test database; stop it on exit.
+
+    `include`: extra modules the worker imports at start (`--include`), e.g. test-only document kinds.
+    `flush=False` keeps what the broker holds (a message a killed worker left unacknowledged).
+    """
+    if flush:
+        redis.Redis.from_url(broker_url).flushdb()  # no messages left over from an earlier run
     var_dir.mkdir(parents=True, exist_ok=True)
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     env = {
@@ -139,6 +150,8 @@ def celery_worker(
         "--concurrency", "1", "--max-tasks-per-child", "20", "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
+    if include:
+        command += ["--include", ",".join(include)]
     log_path = var_dir / f"worker-{hostname.split('@')[0]}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -18,9 +18,18 @@ from project.org.permissions import can_view_audit
 def event_list(request: HttpRequest) -> HttpResponse:
     if not can_view_audit(request.user):
         raise PermissionDenied
-    action = request.GET.get("action", "").strip()[:80]
+    # Who saw what: ?action=read&actor=<username>, or &object_type=cases.visitplan&object_id=7 for one object.
+    filters = {
+        name: request.GET.get(name, "").strip()[:100] for name in ("action", "actor", "object_type", "object_id")
+    }
     events = events_visible_to(request.user)
-    if action:
-        events = events.filter(action=action)
+    if filters["action"]:
+        events = events.filter(action=filters["action"])
+    if filters["actor"]:
+        events = events.filter(actor__username=filters["actor"])
+    if filters["object_type"]:
+        events = events.filter(object_type=filters["object_type"].lower())
+    if filters["object_id"]:
+        events = events.filter(object_id=filters["object_id"])
     page = Paginator(events.order_by("-id"), 100).get_page(request.GET.get("page"))
-    return render(request, "audit/event_list.html", {"page": page, "action": action})
+    return render(request, "audit/event_list.html", {"page": page, **filters})

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `make bench-load`: load benchmark of ballot submission (a benchmark, not a test; figures go to
+# docs/BENCHMARKS.md, "Load: ballot submission", by hand, with the machine).
+#
+# gunicorn (4 workers, deploy/gunicorn.conf.py) in production mode on a fresh PostgreSQL database
+# (lyingflat_bench_load, dropped afterwards); an open round with BENCH_CADRES (default 3000) unused tokens;
+# then locust, in a second process on loopback: 100 clients submitting ballots for 30 s (each token once),
+# and 100 clients on /healthz for 30 s. Reports throughput ratio, p99 latencies, and lost or doubled sheets.
+# Sheets are counted in the database against the POSTs answered "stored" (none may be missing) and against the
+# tokens spent (none may be doubled); POSTs still in flight when locust stops at the time limit are stored but
+# unanswered, and are reported as such.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$PWD/.venv/bin
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+DB=lyingflat_bench_load
+USERS=${BENCH_USERS:-100}
+DURATION=${BENCH_DURATION:-30s}
+# Kept between runs so that collectstatic only copies what changed.
+VAR_DIR=${BENCH_VAR_DIR:-/tmp/lyingflat-bench-load}
+OUT=$(mktemp -d /tmp/lyingflat-bench-load-out.XXXXXX)
+
+if ! "$BIN/python" -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)" "$PG_HOST" "$PG_PORT" 2>/dev/null; then
+  echo "bench-load: PostgreSQL is not reachable on $PG_HOST:$PG_PORT; the benchmark needs it." >&2
+  exit 1
+fi
+
+pid=""
+cleanup() {
+  local status=$?
+  if [ -n "$pid" ]; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$DB" 2>/dev/null || true
+  [ $status -ne 0 ] && [ -f "$OUT/gunicorn.log" ] && tail -n 30 "$OUT/gunicorn.log"
+  echo "bench-load: locust's CSV files are in $OUT"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export DJANGO_DEBUG=0
+export DJANGO_SECRET_KEY
+DJANGO_SECRET_KEY=$("$BIN/python" -c "import secrets; print(secrets.token_urlsafe(64))")
+export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+export DJANGO_SECURE_SSL_REDIRECT=0  # no TLS proxy on loopback
+export DJANGO_VAR_DIR=$VAR_DIR
+export DATABASE_URL=postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB
+export DB_CONN_MAX_AGE=60
+export CELERY_TASK_ALWAYS_EAGER=0
+export GUNICORN_ACCESSLOG=/dev/null  # 100 clients' access log would measure the disk
+manage() { "$BIN/python" manage.py "$@"; }
+
+dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$DB"
+createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB"
+manage migrate --no-input -v0
+manage collectstatic --no-input -v0
+"$BIN/python" scripts/bench_load/setup_round.py --cadres "${BENCH_CADRES:-3000}" --out "$OUT/tokens.json"
+round_id=$("$BIN/python" -c "import json, sys; print(json.load(open(sys.argv[1]))['round_id'])" "$OUT/tokens.json")
+tokens=$("$BIN/python" -c "import json, sys; print(len(json.load(open(sys.argv[1]))['tokens']))" "$OUT/tokens.json")
+[ "$tokens" -ge 1000 ] || { echo "bench-load: only $tokens tokens; the benchmark needs at least 1000" >&2; exit 1; }
+psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$DB" -qc "VACUUM ANALYZE"
+
+PORT=$("$BIN/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+setsid "$BIN/gunicorn" -c deploy/gunicorn.conf.py --workers 4 --bind "127.0.0.1:$PORT" project.wsgi >"$OUT/gunicorn.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+run() {  # run NAME USER_CLASS [ENV...]
+  local name=$1 class=$2; shift 2
+  env "$@" "$BIN/locust" -f scripts/bench_load/locustfile.py --headless --users "$USERS" --spawn-rate "$USERS" \
+    -t "$DURATION" --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
+    --exit-code-on-error 0 "$class" >"$OUT/$name.log" 2>&1
+}
+echo "bench-load: $USERS clients submitting ballots for $DURATION ($tokens unused tokens, round $round_id)"
+run ballot BallotUser BENCH_TOKENS="$OUT/tokens.json"
+echo "bench-load: $USERS clients on /healthz for $DURATION"
+run healthz HealthUser
+
+counts=$(manage shell --no-imports -c "
+from evaluations.models import BallotToken, PeerSheet
+print(PeerSheet.objects.filter(round_id=$round_id).count(), BallotToken.objects.filter(round_id=$round_id, used=True).count())
+")
+read -r sheets used <<<"$counts"
+echo
+echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, load average before the runs: see uptime below"
+uptime
+"$BIN/python" scripts/bench_load/report.py "$OUT" "$sheets" "$used"

@@ -1,0 +1,65 @@
+"""Locust clients of the load benchmark (scripts/bench-load.sh): ballot submitters, and /healthz for scale.
+
+BallotUser: takes an unused token (each once, from $BENCH_TOKENS), opens the ballot form (GET, which sets
+the CSRF cookie and gives the form's token, as a browser does), and submits a complete sheet (POST). A
+submission counts as successful only when it redirects to the thank-you page. HealthUser: GET /healthz.
+No wait between requests: each client is a closed loop, so 100 users = 100 requests in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from locust import HttpUser, constant, task
+from locust.exception import StopUser
+
+_PAYLOAD = json.loads(open(os.environ["BENCH_TOKENS"]).read()) if os.environ.get("BENCH_TOKENS") else {}  # noqa: SIM115
+TOKENS: list[dict[str, object]] = list(reversed(_PAYLOAD.get("tokens", [])))
+MANIFESTATIONS: list[int] = _PAYLOAD.get("manifestation_ids", [])
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class BallotUser(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def submit_a_ballot(self) -> None:
+        if not TOKENS:
+            raise StopUser  # every token is spent: this client is done
+        ballot = TOKENS.pop()
+        url = f"/evaluations/ballot/{ballot['token']}/"
+        form = self.client.get(url, name="ballot form")
+        match = CSRF_FIELD.search(form.text)
+        cookie = form.cookies.get("csrftoken")
+        if form.status_code != 200 or match is None or cookie is None:
+            return
+        data = {"csrfmiddlewaretoken": match.group(1)}
+        for subject in ballot["subjects"]:  # type: ignore[attr-defined]
+            for manifestation in MANIFESTATIONS:
+                data[f"s{subject}-m{manifestation}"] = "1"
+            data[f"s{subject}-grade"] = "competent"
+            data[f"s{subject}-comment"] = ""
+        # The CSRF cookie is Secure (production settings); over plain loopback HTTP the client's jar would not
+        # send it back, so it goes in the header, as a browser behind the TLS proxy would send it.
+        with self.client.post(
+            url,
+            data=data,
+            headers={"Cookie": f"csrftoken={cookie}"},
+            allow_redirects=False,
+            name="ballot submit",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302 and response.headers.get("Location", "").endswith("/ballot/thanks/"):
+                response.success()
+            else:
+                response.failure(f"not stored: {response.status_code}")
+
+
+class HealthUser(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="healthz")

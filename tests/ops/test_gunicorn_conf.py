@@ -1,0 +1,44 @@
+"""deploy/gunicorn.conf.py: the access log never carries a ballot token (a ballot URL is its only secret)."""
+
+from __future__ import annotations
+
+import runpy
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.conf import settings
+from gunicorn.config import Config
+
+CONF = Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
+TOKEN = "Zx9fQ2mK7pL4rT8w"
+
+
+def _access_line(path: str) -> str:
+    conf = runpy.run_path(str(CONF))
+    logger = conf["RedactingLogger"](Config())
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://example.invalid{path}",
+    }
+    response = SimpleNamespace(status="302 Found", headers=[], sent=0)
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
+    return str(Config().access_log_format % atoms)
+
+
+def test_the_access_log_leaves_out_ballot_tokens() -> None:
+    line = _access_line(f"/evaluations/ballot/{TOKEN}/")
+    assert TOKEN not in line
+    assert "/evaluations/ballot/…/" in line
+
+
+def test_the_access_log_keeps_other_paths() -> None:
+    assert "/cases/7/" in _access_line("/cases/7/")
+
+
+def test_production_uses_the_redacting_logger() -> None:
+    assert runpy.run_path(str(CONF))["logger_class"].__name__ == "RedactingLogger"
