@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -145,6 +145,8 @@ def visit_seal(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def visit_observe(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
+    if not permissions.can_observe_visit(request.user, plan):
+        raise PermissionDenied
     form = ObservationForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data.get("file")
@@ -172,6 +174,8 @@ def visit_observe(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def visit_execute(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
+    if not permissions.can_execute_visit(request.user, plan):
+        raise PermissionDenied
     form = ExecuteForm(request.POST)
     if form.is_valid():
         try:
