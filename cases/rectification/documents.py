@@ -44,10 +44,12 @@ def build(document: Document) -> tuple[str, Mapping[str, Any]]:
 
 
 def register() -> None:
-    # The circular's kind too: one call from `CasesConfig.ready()` registers the rectification documents.
-    from cases.rectification import circular_documents
+    # The circular's and the dossier's kinds too: one call from `CasesConfig.ready()` registers the
+    # rectification documents.
+    from cases.rectification import circular_documents, dossier
 
     circular_documents.register()
+    dossier.register()
     register_document_kind(
         KIND,
         label=gettext_lazy("Talk record (谈话记录)"),

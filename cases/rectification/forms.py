@@ -105,7 +105,12 @@ class CaseFilterForm(StyledForm):
         ],
     )
     size = forms.TypedChoiceField(
-        label=_("per page"), coerce=int, required=False, empty_value=None, choices=[(n, n) for n in (10, 25, 50, 100)]
+        label=_("per page"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        # 500: the candidates of a large round (the target is 262) determined in one bulk action (docs/BURDEN.md)
+        choices=[(n, n) for n in (10, 25, 50, 100, 500)],
     )
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
@@ -138,6 +143,13 @@ class AssignLeaderForm(StyledForm):
         self.fields["leader"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             pk__in=[user.pk for user in candidates]
         )
+
+
+class ReassignLeaderForm(AssignLeaderForm):
+    """Handing an open case over to another leader in charge: who, and why."""
+
+    leader = LeaderChoiceField(label=_("new leader in charge"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("reason for the handover"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PlanForm(StyledForm):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 from django_fsm import can_proceed
 
 from cases.rectification.models import (
+    LEADER_STATES,
     PLAN_STATES,
     SUPPORT_STATES,
     TALK_STATES,
@@ -106,6 +107,11 @@ def can_dismiss_case(user: AnyUser, case: RectificationCase) -> bool:
 
 
 def can_assign_leader_case(user: AnyUser, case: RectificationCase) -> bool:
+    return _is_org_admin(user, case)
+
+
+def can_reassign_leader_case(user: AnyUser, case: RectificationCase) -> bool:
+    """Handing the case over to another leader in charge: the organization department of the subtree."""
     return _is_org_admin(user, case)
 
 
@@ -208,6 +214,8 @@ def case_actions(user: AnyUser, case: RectificationCase) -> dict[str, bool]:
         "confirm": org_admin and can_proceed(case.confirm),
         "dismiss": org_admin and can_proceed(case.dismiss),
         "assign_leader": org_admin and can_proceed(case.assign_leader),
+        "reassign_leader": org_admin and state in LEADER_STATES and case.leader_id is not None,
+        "dossier": can_request_dossier_case(user, case),
         "record_talk": can_record_talk_case(user, case) and state in TALK_STATES,
         "plan": manages and state in PLAN_STATES,
         "care": manages and state in SUPPORT_STATES,
@@ -224,6 +232,34 @@ def case_actions(user: AnyUser, case: RectificationCase) -> dict[str, bool]:
         and can_draft_circular(user, case.unit)
         and not is_own_case(user, case),
     }
+
+
+def can_view_dashboard(user: AnyUser) -> bool:
+    """The cases dashboard (figures only, read-only): the organization department and auditors."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN) or has_role(user, Role.AUDITOR)
+
+
+def can_see_visit_figures(user: AnyUser) -> bool:
+    """Counts of visit plans on the dashboard: those who may see plans at all (the organization
+    department; `VisitPlan.objects.visible_to` narrows the count to their own subtree)."""
+    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN))
+
+
+def can_request_dossier_case(user: AnyUser, case: RectificationCase) -> bool:
+    """The case dossier PDF: whoever may read the case's staff pages; it shows them what they may see."""
+    return can_view_case(user, case)
+
+
+def can_view_dossier_document(user: AnyUser, document: Document) -> bool:
+    """The `case_dossier` kind's predicate: the person who asked for it, while they may still read the
+    case. A dossier holds what its requester may see (an org_admin's has the sealed visit plans), so it
+    is never shown to anybody else."""
+    if not user.is_authenticated or document.requested_by_id != user.pk:
+        return False
+    case = RectificationCase.objects.select_related("cadre", "unit").filter(pk=document.object_id).first()
+    return case is not None and can_view_case(user, case)
 
 
 # --- unannounced visits (暗访): the plan is sealed from the cadre and from the leader in charge ------------

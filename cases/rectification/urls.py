@@ -1,6 +1,14 @@
 from django.urls import path
 
-from cases.rectification import circular_views, notification_views, views, visit_views
+from cases.rectification import (
+    assignment_views,
+    circular_views,
+    dashboard_views,
+    dossier_views,
+    notification_views,
+    views,
+    visit_views,
+)
 
 app_name = "rectification"
 urlpatterns = [
@@ -12,6 +20,9 @@ urlpatterns = [
     path("<int:pk>/plan/", views.case_plan, name="plan"),
     path("<int:pk>/commitments/", views.commitment_add, name="commitment_add"),
     path("<int:pk>/care/", views.case_care, name="care"),
+    path("<int:pk>/dossier/", dossier_views.case_dossier, name="dossier"),
+    path("<int:pk>/reassign/", assignment_views.case_reassign, name="reassign"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<int:pk>/talks/new/", views.talk_create, name="talk_create"),
     path("commitments/<int:pk>/done/", views.commitment_done, name="commitment_done"),
     path("talks/<int:pk>/", views.talk_detail, name="talk_detail"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import forms as case_forms
 from cases.rectification import permissions, selectors, services
+from cases.rectification.evidence import evidence_rows
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import (
     TALK_STATES,
@@ -43,16 +44,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 DEFAULT_PAGE_SIZE = 25
-# Evidence keys that carry colleagues' free-text comments: for the organization department only.
-PEER_COMMENT_KEYS = ("comments", "peer_comments")
-# How the usual evidence keys are shown; any other key is shown as it is.
-EVIDENCE_LABELS: dict[str, StrOrPromise] = {
-    "scores": gettext_lazy("scores"),
-    "flags": gettext_lazy("flags"),
-    "reasons": gettext_lazy("reasons"),
-    "comments": gettext_lazy("colleagues' comments (organization department only)"),
-    "peer_comments": gettext_lazy("colleagues' comments (organization department only)"),
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -126,6 +117,9 @@ def _posted_ids(request: HttpRequest) -> list[int]:
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Confirm or dismiss the ticked nominated cases, all with the one note or reason typed."""
     user = _user(request)
+    if not _is_org_admin_anywhere(user):
+        # Before the form: an empty or invalid submission must not tell anyone else "400, try again".
+        raise PermissionDenied
     ids = _posted_ids(request)
     if ids and RectificationCase.objects.visible_to(user).filter(pk__in=ids).count() != len(ids):
         raise Http404
@@ -255,26 +249,6 @@ ACTIONS: dict[str, _Action] = {
 _DETAIL_FORMS = ("confirm", "dismiss", "assign_leader", "escalate", "restart", "withdraw")
 
 
-def _evidence(user: User, case: RectificationCase) -> dict[str, Any]:
-    """The frozen evidence as shown: peer comments only to the organization department."""
-    evidence = dict(case.evidence)
-    if not permissions.can_view_peer_comments(user, case):
-        for key in PEER_COMMENT_KEYS:
-            evidence.pop(key, None)
-    return evidence
-
-
-def _as_lines(value: Any) -> list[str]:
-    """Evidence values as lines of text: a mapping as "key: value", a list item by item."""
-    if isinstance(value, dict):
-        return [f"{key}: {item}" for key, item in value.items()]
-    if isinstance(value, list):
-        return [
-            ", ".join(f"{k}: {v}" for k, v in item.items()) if isinstance(item, dict) else str(item) for item in value
-        ]
-    return [str(value)]
-
-
 def _detail_page(
     request: HttpRequest, case: RectificationCase, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -285,12 +259,11 @@ def _detail_page(
         name: bound.get(name) or ACTIONS[name].form(None, case) for name in _DETAIL_FORMS if allowed.get(name)
     }
     today = timezone.localdate()
-    evidence = _evidence(user, case)
     context = {
         "case": case,
         "actions": allowed,
         "forms": action_forms,
-        "evidence_rows": [(EVIDENCE_LABELS.get(key, key), _as_lines(value)) for key, value in sorted(evidence.items())],
+        "evidence_rows": evidence_rows(user, case),
         "talks": list(selectors.case_talks(case)),
         "commitment_rows": [
             (item, item.is_overdue(today), item.status_label(today)) for item in selectors.case_commitments(case)
@@ -365,6 +338,8 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible(request, pk)
     if request.method == "GET":
         return _plan_page(request, case)
+    if not permissions.can_plan_case(_user(request), case):
+        raise PermissionDenied
     form = case_forms.PlanForm(request.POST)
     if form.is_valid():
         try:
@@ -387,6 +362,8 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible(request, pk)
+    if not permissions.can_add_commitment_case(_user(request), case):
+        raise PermissionDenied
     form = case_forms.RequiredCommitmentForm(request.POST)
     if form.is_valid():
         try:
@@ -421,6 +398,8 @@ def case_care(request: HttpRequest, pk: int) -> HttpResponse:
     """Care and incentive measures: the list, and the form for the leader or the organization department."""
     case = _visible(request, pk)
     allowed = permissions.case_actions(_user(request), case)
+    if request.method == "POST" and not permissions.can_add_care_case(_user(request), case):
+        raise PermissionDenied
     form = case_forms.CareForm(request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -491,7 +470,14 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             case_forms.add_service_errors(form, error)
         else:
-            messages.success(request, _("The talk was recorded. Check it, then sign it."))
+            if "sign" in request.POST:
+                # "Save and sign": the leader checked the record on the form; one page load fewer (docs/BURDEN.md).
+                services.talk_sign(actor=user, talk=talk)
+                messages.success(
+                    request, _("Recorded and signed. The record is final; the cadre is asked to acknowledge it.")
+                )
+            else:
+                messages.success(request, _("The talk was recorded. Check it, then sign it."))
             return redirect("cases:rectification:talk_detail", pk=talk.pk)
     return _talk_form_page(request, case, form, formset, status=400 if data is not None else 200)
 
