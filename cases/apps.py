@@ -17,3 +17,8 @@ class CasesConfig(AppConfig):
         from cases.rectification import tasks as rectification_tasks  # noqa: F401
 
         rectification_documents.register()
+        # A published round's candidates become nominated cases (evaluations cannot import cases).
+        from cases.rectification.nomination import on_results_published
+        from evaluations.signals import results_published
+
+        results_published.connect(on_results_published, dispatch_uid="cases.nominate_published_candidates")

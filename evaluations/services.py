@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from evaluations import signals
 from evaluations.exceptions import BallotNotFound, BallotUnavailable, InvalidTransition, RatingAlreadySubmitted
 from evaluations.models import (
     COMMENT_MAX_LENGTH,
@@ -312,6 +313,7 @@ def round_publish(*, actor: User, round: EvaluationRound) -> EvaluationRound:
         audit_record(
             actor=actor, action="evaluation_round.publish", obj=locked, summary=f"published round {locked.title}"
         )
+        signals.results_published.send(sender=EvaluationRound, round=locked, actor=actor)
     return locked
 
 

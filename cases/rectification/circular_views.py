@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.rectification import circulars, permissions
+from cases.rectification.circular_drafts import circular_initial
 from cases.rectification.forms import StyledForm, add_service_errors
 from cases.rectification.models import Circular, CircularState, RectificationCase
 from cases.rectification.views import _domain_errors, _user
@@ -95,10 +96,9 @@ def circular_create(request: HttpRequest) -> HttpResponse:
     units = _draftable_units(user)
     if not units.exists():
         raise PermissionDenied
-    initial: dict[str, Any] = {}
     case_id = request.GET.get("case", "")
-    if case_id.isdigit():
-        initial["cases"] = [int(case_id)]
+    case = _nameable_cases(user).filter(pk=int(case_id)).select_related("unit").first() if case_id.isdigit() else None
+    initial = circular_initial(user, case)
     form = CircularForm(
         request.POST if request.method == "POST" else None, initial=initial, units=units, cases=_nameable_cases(user)
     )

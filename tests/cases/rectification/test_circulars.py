@@ -278,3 +278,31 @@ def test_a_drafter_cannot_name_their_own_case_nor_one_outside_the_unit(org: Org,
             actor=personas.oscar, unit=org.district_b, issuing_body="西城区委组织部", issuer_code="西组通",
             title=TITLE, cases=[case], **sections,
         )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_circular_about_a_case_starts_from_what_is_known(
+    org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = escalated(personas, monkeypatch)
+    client = login(Client(), personas.alice)
+
+    first = client.get(url("circular_create"), {"case": case.pk}).context["form"].initial
+    assert first["title"] == f"关于{case.unit.name}{case.cadre.name}同志躺平问题的通报"
+    assert first["cases"] == [case.pk]
+    assert str(case.get_handling_measure_display()).split("(")[-1].rstrip(")") in first["decision"]
+    assert "issuing_body" not in first  # nothing to repeat yet
+
+    drafted(org, personas)
+    again = client.get(url("circular_create"), {"case": case.pk}).context["form"].initial
+    assert again["issuing_body"] == "中共东城区委组织部"
+    assert again["addressees"] == "各镇（街道）党（工）委，区级各部门"
+
+
+@pytest.mark.django_db
+def test_a_case_the_user_may_not_see_fills_nothing(
+    org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = escalated(personas, monkeypatch)
+    initial = login(Client(), personas.oscar).get(url("circular_create"), {"case": case.pk}).context["form"].initial
+    assert "title" not in initial
