@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from types import MappingProxyType
 from typing import ClassVar, Final
 
@@ -169,9 +170,16 @@ class RoundRules:
                 raise InvalidRules(f"The {name} threshold must be in (0, 4]; got {value}.")
         if not isinstance(self.unfavourable_share, Fraction) or not 0 < self.unfavourable_share <= 1:
             raise InvalidRules(f"The unfavourable share must be a Fraction in (0, 1]; got {self.unfavourable_share!r}.")
+        # Looked up for every cadre: built once (not a field, so equality and repr are unchanged).
+        by_relation = {
+            Relation.SELF: self.weight_self,
+            Relation.PEER: self.weight_peer,
+            Relation.LEADER: self.weight_leader,
+        }
+        object.__setattr__(self, "_weights", MappingProxyType(by_relation))
 
     def weight(self, relation: Relation) -> int:
-        return {"self": self.weight_self, "peer": self.weight_peer, "leader": self.weight_leader}[relation]
+        return self._weights[relation]  # type: ignore[attr-defined,no-any-return]
 
 
 DEFAULT_RULES: Final = RoundRules()
@@ -310,9 +318,20 @@ class SubjectResult:
         return frozenset(flag.code for flag in self.flags)
 
 
+_CENT: Final = Decimal("0.01")
+_RELATIONS: Final = tuple(Relation)  # iterating an Enum class is slow, and this is done for every cadre
+
+
 def _round2(value: float) -> float:
     # Half-up on the shortest decimal repr: 2.675 shows as 2.68, as a person rounding by hand expects.
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # Zero is returned as it is, so that 0.0 and -0.0 (equal, hence one cache entry) keep their sign.
+    return _round2_cached(value) if value else value
+
+
+@lru_cache(maxsize=1 << 16)
+def _round2_cached(value: float) -> float:
+    # Means are ratios of small integers, so the same few thousand values recur across a round's cadres.
+    return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def _clamp(value: float) -> float:
@@ -320,7 +339,13 @@ def _clamp(value: float) -> float:
 
 
 def _shown(per_manifestation: Mapping[str, float]) -> Mapping[str, float]:
-    return MappingProxyType({code: _round2(_clamp(v)) for code, v in sorted(per_manifestation.items())})
+    return MappingProxyType({code: _shown_value(v) for code, v in sorted(per_manifestation.items())})
+
+
+@lru_cache(maxsize=1 << 16)
+def _shown_value(value: float) -> float:
+    # _clamp turns -0.0 into 0.0, so the one cache entry that 0.0 and -0.0 share is right for both.
+    return _round2(_clamp(value))
 
 
 def _percent(value: Fraction) -> str:
@@ -408,7 +433,7 @@ def _note(code: NoteCode, **figures: object) -> Note:
 
 
 def _joined(items: Mapping[Relation, tuple[str, str]]) -> tuple[str, str]:
-    ordered = [items[r] for r in Relation if r in items]
+    ordered = [items[r] for r in _RELATIONS if r in items]
     return "、".join(zh for zh, _ in ordered), ", ".join(en for _, en in ordered)
 
 
@@ -445,12 +470,30 @@ def _peer_score(subject: SubjectInput, rules: RoundRules) -> PeerScore | Withhel
 def _weighted_mean(
     means: Mapping[Relation, float], rules: RoundRules
 ) -> tuple[float, Mapping[Relation, Fraction]] | None:
-    weights = {relation: rules.weight(relation) for relation in means if rules.weight(relation) > 0}
-    total = sum(weights.values())
+    weighting = _weighting((rules.weight_self, rules.weight_peer, rules.weight_leader), tuple(means))
+    if weighting is None:
+        return None
+    weights, total, shares = weighting
+    value = sum(w * means[relation] for relation, w in weights) / total
+    return _round2(value), shares
+
+
+@lru_cache(maxsize=256)
+def _weighting(
+    round_weights: tuple[int, int, int], present: tuple[Relation, ...]
+) -> tuple[tuple[tuple[Relation, int], ...], int, Mapping[Relation, Fraction]] | None:
+    """The weights of the relations present (in their order), their total and shares; None when all are 0.
+
+    Depends only on the round's weights (self, peer, leader) and which relations are present, so it is computed
+    once per round and pattern (keyed by the weights, not the rules, whose hash is slow); the shares are
+    read-only, so one mapping is shared by every cadre with that pattern.
+    """
+    weight = dict(zip(_RELATIONS, round_weights, strict=True))
+    weights = tuple((relation, weight[relation]) for relation in present if weight[relation] > 0)
+    total = sum(w for _relation, w in weights)
     if total == 0:
         return None
-    value = sum(w * means[relation] for relation, w in weights.items()) / total
-    return _round2(value), MappingProxyType({r: Fraction(w, total) for r, w in weights.items()})
+    return weights, total, MappingProxyType({r: Fraction(w, total) for r, w in weights})
 
 
 def _unfavourable_share(peer: PeerScore | Withheld, leader: RelationScore | None) -> UnfavourableShare | None:
@@ -488,7 +531,7 @@ def score_subject(subject: SubjectInput, rules: RoundRules = DEFAULT_RULES) -> S
         notes.append(_note(NoteCode.NO_COMPOSITE))
     else:
         composite, weights_used = weighted
-        missing = {r: _MISSING[r] for r in Relation if rules.weight(r) > 0 and r not in weights_used}
+        missing = {r: _MISSING[r] for r in _RELATIONS if rules.weight(r) > 0 and r not in weights_used}
         if missing:
             moves = {r: _named(r, f"{rules.weight(r)} → {_percent(w)}") for r, w in weights_used.items()}
             notes.append(_note(NoteCode.WEIGHTS_RENORMALISED, missing=_joined(missing), parts=_joined(moves)))
@@ -566,12 +609,18 @@ def distribution(results: Iterable[SubjectResult], bins: int = 8) -> tuple[Bin, 
     counts = [0] * bins
     for result in results:
         if result.composite is not None:
-            # Exact arithmetic on the decimal shown, so 2.00 falls in the bin that starts at 2.
-            index = math.floor(Fraction(repr(result.composite)) * bins / Fraction(repr(SCORE_MAX)))
-            counts[min(max(index, 0), bins - 1)] += 1
+            counts[_bin_index(result.composite, bins)] += 1
     return tuple(
         Bin(lower=SCORE_MAX * i / bins, upper=SCORE_MAX * (i + 1) / bins, count=count) for i, count in enumerate(counts)
     )
+
+
+@lru_cache(maxsize=4096)
+def _bin_index(composite: float, bins: int) -> int:
+    # Exact arithmetic on the decimal shown, so 2.00 falls in the bin that starts at 2. Composites are rounded
+    # to 2 decimals within [0, 4]: a few hundred values, hence the cache.
+    index = math.floor(Fraction(repr(composite)) * bins / Fraction(repr(SCORE_MAX)))
+    return min(max(index, 0), bins - 1)
 
 
 @dataclass(frozen=True)
@@ -590,11 +639,15 @@ def round_summary(results: Iterable[SubjectResult], *, straight_lined_ballots: i
     """Counts for the round overview; `straight_lined_ballots` is the round-level SQL count."""
     _check_count("Straight-lined ballots", straight_lined_ballots)
     listed = tuple(results)
+    flag_counts = dict.fromkeys(FlagCode, 0)
+    for result in listed:
+        for code in {flag.code for flag in result.flags}:  # each cadre counts once per flag
+            flag_counts[code] += 1
     return RoundSummary(
         subjects=len(listed),
         candidates=sum(r.is_candidate for r in listed),
         without_composite=sum(r.composite is None for r in listed),
         peer_withheld=sum(isinstance(r.peer_score, Withheld) for r in listed),
-        flag_counts=MappingProxyType({code: sum(code in r.flag_codes for r in listed) for code in FlagCode}),
+        flag_counts=MappingProxyType(flag_counts),
         straight_lined_ballots=straight_lined_ballots,
     )

@@ -69,6 +69,8 @@ SUPPORT_STATES: tuple[str, ...] = (
     CaseState.ESCALATED,
 )
 PLAN_STATES: tuple[str, ...] = (CaseState.TALKING, CaseState.ESCALATED)
+# States in which the case has a leader in charge who may be replaced (talks begun, not yet closed).
+LEADER_STATES: tuple[str, ...] = (CaseState.TALKING, CaseState.RECTIFYING, CaseState.VERIFYING, CaseState.ESCALATED)
 
 
 class Manifestation(models.TextChoices):
@@ -114,8 +116,11 @@ class RectificationCaseQuerySet(models.QuerySet["RectificationCase"]):
             return self.all()
         from project.org.permissions import subtree_filter
 
-        scope = subtree_filter(user, {Role.ORG_ADMIN, Role.AUDITOR}, "unit__path")
-        return self.filter(scope | Q(leader=user)).exclude(cadre__user=user)
+        # Subqueries on the small unit and cadre tables, not joins: counting a page of 100,000 cases
+        # then reads only the case table (docs/BENCHMARKS.md, "Cases").
+        units = Unit.objects.filter(subtree_filter(user, {Role.ORG_ADMIN, Role.AUDITOR}, "path")).values("pk")
+        own = Cadre.objects.filter(user=user).values("pk")
+        return self.filter(Q(unit_id__in=units) | Q(leader=user)).exclude(cadre_id__in=own)
 
     def own_for(self, user: User | AnonymousUser) -> RectificationCaseQuerySet:
         """The cases of the cadre linked to this user, nominated ones excepted (not yet a decision)."""

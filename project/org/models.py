@@ -53,8 +53,9 @@ class UnitQuerySet(models.QuerySet["Unit"]):
             return self.all()
         from project.org.permissions import subtree_filter
 
-        own = Q(cadres__user=user)
-        return self.filter(subtree_filter(user, set(Role), "path") | own).distinct()
+        # The own unit by a subquery, not a join to every cadre (which needed DISTINCT over all units).
+        own = Q(pk__in=Cadre.objects.filter(user=user).values("unit_id"))
+        return self.filter(subtree_filter(user, set(Role), "path") | own)
 
 
 class Unit(models.Model):
