@@ -225,8 +225,9 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return redirect("evaluations:ballot_thanks")
     response = render(request, "evaluations/ballot.html", {"round": sheet.round, "form": form})
-    # The token is in the URL: keep it out of Referer headers.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: keep it out of Referer headers to other sites. Not "no-referrer": with it a
+    # browser sends `Origin: null` with the form's POST, which Django's CSRF check refuses (403).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -11,3 +11,12 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-CSRFToken"] = token.value;
   }
 });
+// A "tick all" box (data-check-all="<name>") ticks or clears every checkbox of that name in its form.
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLInputElement && target.dataset.checkAll && target.form) {
+    for (const box of target.form.querySelectorAll(`input[type=checkbox][name="${target.dataset.checkAll}"]`)) {
+      box.checked = target.checked;
+    }
+  }
+});
