@@ -2,12 +2,11 @@
 
 alice opens a round and prints the ballot codes; a colleague rates through a ballot link on a phone; the
 other ballots and the self and leader ratings come in through the services. alice closes the round, runs
-the identification, confirms the candidates in bulk with one determination note, assigns the leader in
-charge and plans an unannounced visit with its team, drafts a circular that a second organization-department
-member (amy) approves, publishes it and downloads its PDF.
+the identification, publishes the results, confirms the candidates in bulk with one determination note,
+assigns the leader in charge and plans an unannounced visit with its team, drafts a circular that a second
+organization-department member (amy) approves, publishes it and downloads its PDF.
 
-One step is the system's, not a page's: no page turns a round's candidates into nominated cases yet, so the
-test calls `case_nominate` for each candidate, as the identification task is meant to (issue 7 note).
+Publishing the round's results turns its candidates into nominated cases (cases/rectification/nomination.py).
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ from playwright.sync_api import expect
 
 from cases.rectification import services as case_services
 from cases.rectification.models import Circular, CircularState, RectificationCase
-from cases.rectification.services import RoundRef
-from evaluations import results
 from evaluations.models import EvaluationRound, Frequency, Grade, IdentifiedRating, Relation, RoundState
 from evaluations.selectors import ballot_by_token
 from evaluations.services import identified_rating_submit
@@ -89,17 +86,6 @@ def _the_other_ratings(round: EvaluationRound, tokens: list[str], personas: Pers
         identified_rating_submit(actor=actor, rating=rating, data=data)
 
 
-def _nominate_candidates(round: EvaluationRound) -> list[RectificationCase]:
-    """The system's step: each frozen candidate of the round becomes a nominated case."""
-    ref = RoundRef(id=round.pk, title=round.title)
-    return [
-        case_services.case_nominate(
-            actor=None, cadre=result.cadre, evidence=results.candidate_json(result), round_ref=ref
-        )
-        for result in results.result_list(round=round, candidates_only=True).select_related("cadre", "unit")
-    ]
-
-
 def _circular_documents(circular: Circular) -> list[Document]:
     return list(Document.objects.filter(object_type=circular._meta.label_lower, object_id=str(circular.pk)))
 
@@ -145,7 +131,12 @@ def test_the_organization_department_runs_a_round_to_a_published_circular(
     )
     alice.shot("results")
     alice.check_a11y("results")
-    cases = _nominate_candidates(round)
+    # Publishing the results sends every candidate to the case list as a nominated case.
+    results_nav = page.get_by_role("navigation", name=t(lang, "Results"), exact=True)
+    results_nav.get_by_role("link", name=t(lang, "The round"), exact=True).click()
+    page.get_by_role("button", name=t(lang, "Publish the results")).click()
+    expect(page.get_by_role("status")).to_contain_text(t(lang, "The round's results are published."))
+    cases = list(RectificationCase.objects.filter(round_id=round.pk).order_by("pk"))
     assert personas.dora_cadre.pk in {case.cadre_id for case in cases}
 
     # --- confirm the candidates in one bulk action with one note ---------------------------------------------
