@@ -97,7 +97,8 @@ def circular_create(request: HttpRequest) -> HttpResponse:
     if not units.exists():
         raise PermissionDenied
     case_id = request.GET.get("case", "")
-    case = _nameable_cases(user).filter(pk=int(case_id)).select_related("unit").first() if case_id.isdigit() else None
+    named = case_id.isascii() and case_id.isdigit() and len(case_id) <= 12  # anything else names no case
+    case = _nameable_cases(user).filter(pk=int(case_id)).select_related("unit").first() if named else None
     initial = circular_initial(user, case)
     form = CircularForm(
         request.POST if request.method == "POST" else None, initial=initial, units=units, cases=_nameable_cases(user)
@@ -123,9 +124,8 @@ def circular_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The circular was drafted."))
             return redirect("cases:rectification:circular_detail", pk=circular.pk)
-    return render(
-        request, "cases/rectification/circulars/form.html", {"form": form}, status=400 if form.is_bound else 200
-    )
+    context = {"form": form, "start_cases": _nameable_cases(user), "start_case": case.pk if case else None}
+    return render(request, "cases/rectification/circulars/form.html", context, status=400 if form.is_bound else 200)
 
 
 @require_GET

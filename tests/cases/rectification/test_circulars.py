@@ -306,3 +306,21 @@ def test_a_case_the_user_may_not_see_fills_nothing(
     case = escalated(personas, monkeypatch)
     initial = login(Client(), personas.oscar).get(url("circular_create"), {"case": case.pk}).context["form"].initial
     assert "title" not in initial
+
+
+@pytest.mark.django_db
+def test_the_draft_page_starts_from_a_chosen_case(
+    org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = escalated(personas, monkeypatch)
+    client = login(Client(), personas.alice)
+
+    page = client.get(url("circular_create")).content.decode()
+    assert 'id="start-case"' in page
+    assert f'<option value="{case.pk}">' in page
+
+    chosen = client.get(url("circular_create"), {"case": case.pk}).content.decode()
+    assert f'<option value="{case.pk}" selected>' in chosen
+    assert f"关于{case.unit.name}{case.cadre.name}同志躺平问题的通报" in chosen
+    for nonsense in ("²", "9" * 40, "-1", "abc"):
+        assert client.get(url("circular_create"), {"case": nonsense}).status_code == 200
