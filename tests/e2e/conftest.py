@@ -72,9 +72,11 @@ def e2e_settings(settings: Any, e2e_var_dir: Path) -> Any:
     return settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _session_pdf_worker(django_db_setup: None, django_db_blocker: Any, e2e_var_dir: Path) -> Iterator[CeleryWorker]:
-    # One worker for the whole session (it starts in seconds, not for free): it reads the test database,
+    # One worker for the e2e package (it starts in seconds, not for free), stopped when the suite leaves
+    # tests/e2e: a worker still consuming the pdf queue would take other tests' tasks (tests/ops), and a
+    # Playwright loop still running would refuse another sync_playwright() (tests/security). It reads the test database,
     # which each transactional test fills and empties.
     with django_db_blocker.unblock():
         require_postgres()
@@ -97,13 +99,13 @@ def server(live_server: Any, e2e_settings: Any, pdf_worker: CeleryWorker) -> str
 # --- the browser ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     # Debian's Chromium: a browser download of Playwright's own is impossible on these machines.
     browser = playwright_instance.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
