@@ -19,7 +19,7 @@ unchecked. The admin site is covered by one rule there (nobody here is staff).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tests.permissions.harness import Outcome
@@ -60,8 +60,6 @@ class Entry:
     kwargs: Kwargs | None = None
     # What the method the view does not accept answers: 405, except where authentication comes first.
     wrong_method: Row = (METHOD, METHOD, METHOD, METHOD, METHOD, METHOD, METHOD, METHOD)
-    # (method, persona, side) → why the view is wrong today; the test is xfail(strict=True) there.
-    xfail: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def expected(self, method: str, persona: str, side: str) -> Outcome:
         if method not in self.methods:
