@@ -11,41 +11,15 @@ import pytest
 from django.db import models
 from django.test import Client
 
-from project.celery import app as celery_app
 from project.documents.models import Document
 from project.documents.registry import register_document_kind, unregister_document_kind
 from project.documents.services import document_request
 from project.org.models import User
+from tests.fixtures import _eager_celery, _plain_static_storage, media_root  # noqa: F401 (autouse fixtures)
 from tests.services import require_redis
 from tests.worker import CeleryWorker, celery_worker
 
 TEST_TEMPLATES = Path(__file__).parent / "templates"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    # Tests run with DEBUG off, where the manifest storage needs `collectstatic` before any page that
-    # uses {% static %} renders; the plain storage serves the same names without it.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    # Without a broker in unit tests: `.delay()` runs the task inline and re-raises its errors.
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

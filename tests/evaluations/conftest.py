@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -13,15 +12,7 @@ from evaluations.models import EvaluationRound, Grade, Manifestation
 from evaluations.services import OpenedRound, RatingInput, RoundOptions, round_create, round_open
 from project.org.models import Cadre, Unit, User
 from tests.conftest import Org, Personas, make_cadre
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    # Tests run with DEBUG off, where the manifest storage needs `collectstatic` first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+from tests.fixtures import _plain_static_storage  # noqa: F401 (autouse fixtures)
 
 
 @pytest.fixture

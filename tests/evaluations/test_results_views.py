@@ -16,11 +16,11 @@ from openpyxl import load_workbook
 from evaluations.identification import round_identify
 from evaluations.models import EvaluationRound, IdentificationStatus, SubjectResult
 from project.audit.models import AuditEvent
-from project.celery import app as celery_app
 from project.documents.models import Document, DocumentStatus
 from tests.conftest import Org, Personas
 from tests.documents.pdfs import page_texts
 from tests.evaluations.built_rounds import BuiltRound, build_closed_round
+from tests.fixtures import eager_celery
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +49,8 @@ def zh_client() -> Client:
 @pytest.fixture(autouse=True)
 def _eager_celery_and_private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
+    with eager_celery():
+        yield
 
 
 def login(client: Client, user: Any) -> Client:

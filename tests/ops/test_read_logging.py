@@ -7,7 +7,6 @@ written only after the visibility check). States are reached through the real se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,6 @@ from cases.rectification.models import Circular, VisitAttachment
 from evaluations.identification import round_identify
 from evaluations.models import SubjectResult
 from project.audit.models import AuditEvent
-from project.celery import app as celery_app
 from project.documents.models import DocumentStatus
 from project.org.models import Role, User
 from project.org.services import role_grant
@@ -33,17 +31,9 @@ from tests.cases.rectification.states import verifying
 from tests.cases.rectification.visit_states import sealed
 from tests.conftest import Org, Personas, make_user
 from tests.evaluations.built_rounds import build_closed_round
+from tests.fixtures import _eager_celery  # noqa: F401 (autouse fixtures)
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 def login(user: User) -> Client:

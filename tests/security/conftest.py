@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.fixtures import media_root  # noqa: F401 (autouse fixtures)
 
 
 @pytest.fixture
@@ -15,7 +16,3 @@ def two_factors(settings: Any) -> Any:
     return settings
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
