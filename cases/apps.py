@@ -17,6 +17,12 @@ class CasesConfig(AppConfig):
         from cases.rectification import tasks as rectification_tasks  # noqa: F401
 
         rectification_documents.register()
+        # The labels of the audit events the case services write (project.audit cannot import cases).
+        from cases.matters import audit_labels as matter_audit_labels
+        from cases.rectification import audit_labels as rectification_audit_labels
+
+        matter_audit_labels.register()
+        rectification_audit_labels.register()
         # A published round's candidates become nominated cases (evaluations cannot import cases).
         from cases.rectification.nomination import on_results_published
         from evaluations.signals import results_published

@@ -11,3 +11,7 @@ class EvaluationsConfig(AppConfig):
         from evaluations import documents
 
         documents.register()
+        # The labels of the audit events the evaluation services write.
+        from evaluations import audit_labels
+
+        audit_labels.register()

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from project.org.models import User
 
 KIND = "case_dossier"
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"  # 2: the timeline shows translated labels, not the stored summaries
 TEMPLATE = "pdf/case_dossier.html"
 
 

@@ -183,9 +183,12 @@ def test_the_auditor_sees_the_file_but_no_buttons(client: Client, personas: Pers
 
 def test_the_detail_page_shows_the_timeline_from_the_audit_trail(client: Client, personas: Personas) -> None:
     matter = applied(personas)
-    page = login(client, personas.alice).get(url("detail", matter)).content.decode()
-    assert f"received matter #{matter.pk}" in page
-    assert f"application recorded for matter #{matter.pk}" in page
+    page = login(client, personas.alice).get(url("detail", matter), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "received the matter" in page
+    assert "application recorded: the cadre (本人申请) (from received (登记) to applied for (申请))" in page
+    page = login(client, personas.alice).get(url("detail", matter), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "登记问责事项" in page
+    assert f"received matter #{matter.pk}" not in page
 
 
 # --- checklist ------------------------------------------------------------------------------------------

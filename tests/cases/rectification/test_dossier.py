@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cases.rectification import circulars
 from cases.rectification.assignment import case_reassign_leader
@@ -17,6 +18,7 @@ from project.audit.models import AuditEvent
 from project.documents.models import Document
 from project.documents.permissions import can_view_document
 from project.documents.registry import get_document_kind
+from project.documents.renderer import PDF_LANGUAGE
 from project.org.models import Role, User
 from project.org.services import role_grant
 from tests.cases.rectification.states import PEER_COMMENT, talking, verifying
@@ -94,7 +96,11 @@ def test_the_organization_departments_dossier_holds_everything_including_the_sea
     assert "每周报送工作台账" in text  # the commitment
     assert PEER_COMMENT in text  # colleagues' comments: the organization department only
     assert "2.41" in text  # the frozen evidence
-    assert f"confirmedcase#{case.pk}" in text  # the timeline
+    # the timeline, in the PDF's language (not the stored English summary)
+    with translation.override(PDF_LANGUAGE):
+        confirmed = AuditEvent.objects.get(action="case.confirm", object_id=str(case.pk)).label
+    assert "".join(confirmed.split()) in text
+    assert f"confirmedcase#{case.pk}" not in text
     assert "关于陈刚同志工作作风问题的通报" in text  # the circular
     # the sealed plan: team, window, method, observations, verdict
     assert "张燕" in text

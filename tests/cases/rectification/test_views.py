@@ -448,13 +448,33 @@ def test_the_cadres_page_never_shows_evidence_raters_or_comments(client: Client,
         assert hidden not in page
 
 
+def timeline_of(page: str) -> str:
+    start = page.index('id="timeline"')
+    return page[start : page.index("</section>", start)]
+
+
 def test_the_case_page_shows_the_timeline_with_the_talks_and_logs_the_read(client: Client, personas: Personas) -> None:
     case, talk = signed(personas)
-    page = login(client, personas.audrey).get(case_url("detail", case)).content.decode()
-    assert f"signed talk #{talk.pk}" in page
-    assert f"confirmed case #{case.pk}" in page
+    page = login(client, personas.audrey).get(case_url("detail", case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = timeline_of(page)
+    assert f"signed the talk record #{talk.pk}" in timeline
+    assert "confirmed as a rectification target (from nominated (待组织评定) to confirmed target" in timeline
     assert AuditEvent.objects.for_object(case).filter(action="read", actor=personas.audrey).exists()
     assert "viewed" not in page  # reads are not steps
+
+
+def test_a_chinese_reader_sees_the_timeline_in_chinese_not_the_stored_summaries(
+    client: Client, personas: Personas
+) -> None:
+    case, talk = signed(personas)
+    page = login(client, personas.audrey).get(case_url("detail", case), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    timeline = timeline_of(page.content.decode())
+    assert f"签署谈话记录 #{talk.pk}" in timeline
+    assert "确定为重点整治对象（从“待组织评定”到“确定为重点整治对象”）" in timeline
+    # The stored English summaries are still what the chain holds, but not what the page says.
+    assert AuditEvent.objects.filter(action="talk.sign", summary__startswith="signed talk").exists()
+    assert f"confirmed case #{case.pk}" not in timeline
+    assert "signed" not in timeline
 
 
 # session, user, grants, the case, the read's audit event (savepoint, last hash, insert, release), the
