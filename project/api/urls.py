@@ -1,5 +1,6 @@
 """The schema (`/api/schema/`) and Swagger UI (`/api/docs/`, served from drf-spectacular-sidecar, its script a
-separate file: no inline JavaScript), and the router that mounts each app's viewsets under `/api/v1/`."""
+separate file: no inline JavaScript), both for signed-in people only, and the router that mounts each app's
+viewsets under `/api/v1/`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Iterable
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import ViewSetMixin
+
+from project.api.views import DocsView, SchemaView
 
 # (URL prefix, viewset, basename): what each app's api.py lists in its ROUTES.
 Route = tuple[str, type[ViewSetMixin], str]
@@ -25,11 +27,12 @@ def v1_router(*routes: Iterable[Route]) -> SimpleRouter:
 
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Both for signed-in people only (session or token): the schema lists every endpoint.
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI's page and bundle apply inline styles; its scripts stay 'self' only (security/CSP).
     path(
         "docs/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        csp_update({"style-src": [UNSAFE_INLINE]})(DocsView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
 ]

@@ -5,14 +5,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
 from project.api.permissions import IsActiveUser
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema. It lists every endpoint, so like the rest of the API it needs a signed-in
+    person (session or token): anonymous → 401."""
+
+    permission_classes = [IsActiveUser]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI over the schema, for signed-in people. A browser without a session is sent to the login
+    page, as on every other page; a request that brought a token (or tried to) gets the API's 401."""
+
+    permission_classes = [IsActiveUser]
+
+    # APIView.dispatch accepts any HttpResponseBase from handle_exception; the stubs say Response.
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed) and (
+            "HTTP_AUTHORIZATION" not in self.request.META
+        ):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
 
 class VisibleViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]

@@ -1,13 +1,16 @@
-"""Authentication (token and session), the token command, the OpenAPI schema and the offline Swagger UI."""
+"""Authentication (token and session), the token command, the OpenAPI schema and the offline Swagger UI (both for
+signed-in people only)."""
 
 from __future__ import annotations
 
 import io
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -73,16 +76,54 @@ def test_the_schema_validates_without_warnings(tmp_path: Path) -> None:
     assert "/api/v1/cases/{id}/assign-leader/" in (tmp_path / "schema.yaml").read_text()
 
 
-def test_the_schema_is_served_as_openapi_3(anonymous: APIClient) -> None:
-    response = anonymous.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def test_the_schema_is_served_as_openapi_3_to_a_token(client_for: ClientFor, personas: Personas) -> None:
+    response = client_for(personas.carl).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/matters/{id}/assessment/" in schema["paths"]
 
 
-def test_swagger_ui_is_served_from_the_sidecar_without_inline_script(anonymous: APIClient) -> None:
-    page = anonymous.get("/api/docs/")
+def test_the_schema_is_served_to_a_session(personas: Personas) -> None:
+    client = APIClient()
+    client.force_login(personas.carl)
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 200
+
+
+def test_anonymous_gets_401_for_the_schema(anonymous: APIClient, personas: Personas) -> None:
+    response = anonymous.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert b"/api/v1/" not in response.content
+    anonymous.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert anonymous.get("/api/schema/").status_code == 401
+
+
+def test_anonymous_is_sent_to_the_login_page_from_the_docs(anonymous: APIClient, personas: Personas) -> None:
+    for path in ("/api/docs/", "/api/docs/?script="):
+        response = anonymous.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={quote(path)}"
+        assert b"SwaggerUIBundle" not in response.content
+
+
+def test_a_wrong_token_gets_401_from_the_docs_not_a_login_page(anonymous: APIClient, personas: Personas) -> None:
+    anonymous.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert anonymous.get("/api/docs/").status_code == 401
+
+
+def test_an_inactive_account_is_sent_to_the_login_page_from_the_docs(personas: Personas) -> None:
+    client = APIClient()
+    client.force_login(personas.carl)
+    personas.carl.is_active = False
+    personas.carl.save()
+    assert client.get("/api/docs/").status_code == 302
+
+
+def test_swagger_ui_is_served_from_the_sidecar_without_inline_script(personas: Personas) -> None:
+    client = APIClient()
+    client.force_login(personas.carl)
+    page = client.get("/api/docs/")
     assert page.status_code == 200
     html = page.content.decode()
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
@@ -90,6 +131,6 @@ def test_swagger_ui_is_served_from_the_sidecar_without_inline_script(anonymous: 
     assert all("src=" in attributes and not body.strip() for attributes, body in scripts)
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
-    script = anonymous.get("/api/docs/?script=")
+    script = client.get("/api/docs/?script=")
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()

@@ -70,7 +70,7 @@ def _existing_ids(org: Org, personas: Personas) -> dict[str, dict[str, int]]:
 def test_no_generated_request_causes_a_server_error(org: Org, personas: Personas) -> None:
     ids = _existing_ids(org, personas)
     headers = {"Authorization": f"Token {Token.objects.create(user=personas.alice).key}"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers=headers)  # 401 without
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50

@@ -495,9 +495,11 @@ API: dict[str, Entry] = {
     "matter-start-investigation": api(P, kwargs=matter, post=Scoped(a=API_MATTER_NOT_NOW, b=api_b(CONFLICT))),
     "matter-verify-task": api(P, kwargs=matter, post=Scoped(
         a=(U, HIDDEN, HIDDEN, HIDDEN, INVALID, INVALID, FORBIDDEN, HIDDEN), b=api_b(INVALID))),
-    # The schema and its viewer describe the endpoints, no data: drf-spectacular serves them to anyone.
-    "api-schema": Entry(G, get=(OK, OK, OK, OK, OK, OK, OK, OK)),
-    "api-docs": Entry(G, get=(OK, OK, OK, OK, OK, OK, OK, OK)),
+    # The schema lists every endpoint: signed-in people only, like the rest of the API. Its viewer is a page:
+    # an anonymous browser goes to the login page, whatever the method (authentication comes first).
+    "api-schema": api(G, get=API_EVERYONE),
+    "api-docs": Entry(G, get=(LOGIN, OK, OK, OK, OK, OK, OK, OK),
+                      wrong_method=(LOGIN, METHOD, METHOD, METHOD, METHOD, METHOD, METHOD, METHOD)),
 }
 # fmt: on
 
