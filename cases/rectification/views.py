@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,15 +34,17 @@ from cases.rectification.models import (
     TALK_STATES,
     CaseState,
     Commitment,
+    Manifestation,
     RectificationCase,
     Talk,
 )
 from project.audit.services import audit_log_read
 from project.http import domain_errors
-from project.org.models import Role, User
-from project.org.permissions import has_role
+from project.org.models import Role, Unit, User
+from project.org.permissions import grant_paths, has_role
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
 
 DEFAULT_PAGE_SIZE = 25
@@ -70,36 +74,143 @@ def _is_org_admin_anywhere(user: User) -> bool:
 # --- the list and bulk determination --------------------------------------------------------------------
 
 
+class BoundedPaginator(Paginator):  # type: ignore[type-arg]  # (not subscriptable at run time)
+    """A paginator that counts at most `at_least` rows, or the rows up to the requested page if more, plus one.
+
+    Counting every visible case is a scan of them all (most of a large list's time); the page only needs to
+    know whether there is a next page. `exact` says whether `count` is the total; if not, there are more
+    than `count - 1` rows and the page after the requested one exists.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, number: str | None, at_least: int) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            requested = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            requested = 1
+        self.limit = max(at_least, requested * per_page) + 1
+        self.exact = True
+
+    @cached_property
+    def count(self) -> int:
+        # No ORDER BY and no select_related joins: which rows are counted does not matter, only how many.
+        cases = cast("QuerySet[RectificationCase]", self.object_list)
+        counted = cases.values("pk").order_by()[: self.limit].count()
+        self.exact = counted < self.limit
+        return counted
+
+    @property
+    def at_least(self) -> int:
+        """The number of rows the list is known to have more than (when not exact)."""
+        return self.limit - 1
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """What a row of the list shows, as text: labels looked up once a page, not per row by the template
+    (get_state_display and manifestation_labels translate every choice on each call)."""
+
+    pk: str
+    url: str
+    cadre: str
+    repeat_offence: bool
+    unit: str
+    nominated: bool
+    state: str
+    manifestations: str
+    leader: str
+    period_end: str
+    overdue: bool
+
+
+def _case_rows(cases: Any) -> list[CaseRow]:
+    states = {value: str(label) for value, label in CaseState.choices}
+    manifestations = {value: str(label) for value, label in Manifestation.choices}
+    return [
+        CaseRow(
+            pk=str(case.pk),
+            url=reverse("cases:rectification:detail", args=[case.pk]),
+            cadre=case.cadre.name,
+            repeat_offence=case.repeat_offence,
+            unit=case.unit.name,
+            nominated=case.state == CaseState.NOMINATED,
+            state=states.get(case.state, case.state),
+            manifestations="；".join(manifestations.get(code, code) for code in case.manifestations),
+            leader=str(case.leader) if case.leader else "—",
+            period_end=case.period_end.isoformat() if case.period_end else "—",
+            overdue=case.is_overdue,
+        )
+        for case in cases
+    ]
+
+
+# Lists longer than this show "more than N cases" unless the user asks for the exact total (?count=all):
+# a district's real lists are shorter, and the dashboard gives the totals by unit and state.
+COUNT_AT_MOST = 1000
+
+# What a row of the list shows (the rest of a case, its long texts and evidence among them, is not read).
+LIST_COLUMNS = (
+    "state",
+    "manifestations",
+    "period_end",
+    "repeat_offence",
+    "cadre__name",
+    "unit__name",
+    *(f"leader__{name}" for name in ("display_name", "first_name", "last_name", "username")),  # str(user)
+)
+
+
+def _subtree_ids(user: User, form: case_forms.CaseFilterForm, unit: Unit | None) -> tuple[int, ...] | None:
+    """The ids of the chosen unit's subtree from the units the filter offers, when they are all among them:
+    under a unit where the user holds a role (the filter offers whole subtrees there), or for a superuser.
+    The user's own unit is offered without the units under it: then None, and case_list looks them up."""
+    if unit is None:
+        return None
+    if user.is_superuser or any(unit.path.startswith(path) for path in grant_paths(user, set(Role))):
+        return form.subtree_ids(unit)
+    return None
+
+
 @require_GET
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user may read: filters (unit, state, manifestation, overdue), sorting, pages.
 
     A constant number of queries whatever the page size: the page is one query (cadre, unit and leader
-    joined, `is_overdue` computed in SQL), plus its count and the filter's units.
+    joined, `is_overdue` computed in SQL), plus its count (bounded, see BoundedPaginator) and the filter's
+    units (the chosen unit is taken from them).
     """
     user = _user(request)
     today = timezone.localdate()
-    form = case_forms.CaseFilterForm(request.GET or None, units=selectors.filter_units(user=user))
+    units = list(selectors.filter_units(user=user).only("pk", "name", "path"))
+    form = case_forms.CaseFilterForm(request.GET or None, units=units)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    unit = data.get("unit")
     filters = selectors.CaseFilters(
-        unit=data.get("unit"),
+        unit=unit,
+        unit_ids=_subtree_ids(user, form, unit),
         state=data.get("state") or "",
         manifestation=data.get("manifestation") or "",
         overdue=bool(data.get("overdue")),
         sort=data.get("sort") or selectors.DEFAULT_SORT,
     )
     size = data.get("size") or DEFAULT_PAGE_SIZE
-    cases = selectors.case_list(user=user, today=today, filters=filters)
-    page = Paginator(cases, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    cases = selectors.case_list(user=user, today=today, filters=filters).only(*LIST_COLUMNS)
+    number = request.GET.get("page")
+    paginator: Paginator  # type: ignore[type-arg]
+    if request.GET.get("count") == "all":
+        paginator = Paginator(cases, size)
+    else:
+        paginator = BoundedPaginator(cases, size, number=number, at_least=COUNT_AT_MOST)
+    page = paginator.get_page(number)
+    rows = _case_rows(page)
     can_bulk = _is_org_admin_anywhere(user)
     context = {
         "page": page,
-        "bulk_possible": can_bulk and any(case.state == CaseState.NOMINATED for case in page),
+        "rows": rows,
+        "exact": getattr(paginator, "exact", True),
+        "bulk_possible": can_bulk and any(row.nominated for row in rows),
         "filter_form": form,
-        "query": query.urlencode(),
         "can_bulk": can_bulk,
         "bulk_form": case_forms.BulkForm() if can_bulk else None,
         "can_open": can_bulk,
