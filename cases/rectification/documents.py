@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from project.documents.models import Document
 
 KIND = "talk_record"
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"  # 2: rows kept on one page; the headings' hint "（单位、职务）" in the regular weight
 TEMPLATE = "pdf/talk_record.html"
 # The official title of the form: a proper name of the document, not translated.
 TITLE = "谈话记录"

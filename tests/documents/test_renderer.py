@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from project.documents import renderer
 from project.documents.renderer import (
     INTERNAL_BASE_URL,
     PDF_LANGUAGE,
@@ -77,6 +80,35 @@ def test_every_page_of_a_long_document_carries_the_code_and_its_page_number(
     for number, text in enumerate(pages, start=1):
         assert document.verification_code in text, f"page {number} lacks the code"
         assert page_line.format(page=number, pages=len(pages)) in text
+
+
+def test_the_shared_stylesheet_is_applied_and_parsed_once_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # documents/pdf.css sets the running title (h1 string-set), shown at the top of every page but the first.
+    parsed: list[str] = []
+
+    class CountingCSS(CSS):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            parsed.append(kwargs["base_url"])
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(renderer, "CSS", CountingCSS)
+    monkeypatch.setattr(renderer, "_thread", threading.local())  # this test's own cache
+    document = SimpleNamespace(title="提醒谈话记录", verification_code="TEST-CODE")
+    context = {"document": document, "paragraphs": ["谈话内容记录，本人表示接受组织提醒。" * 3] * 40}
+
+    pdfs = [render_pdf("pdf/demo.html", context, base_url=INTERNAL_BASE_URL) for _ in range(2)]
+
+    assert parsed == [INTERNAL_BASE_URL + "static/documents/pdf.css"]
+    for pdf in pdfs:
+        pages = page_texts(pdf)
+        assert len(pages) >= 2
+        assert "提醒谈话记录" in pages[1]  # the running title (the body never says it)
+
+
+def test_a_pdf_stylesheet_is_an_ordinary_link_outside_the_renderer() -> None:
+    html = render_to_string("pdf/base.html", {"document": None})
+
+    assert '<link rel="stylesheet" href="/static/documents/pdf.css">' in html
 
 
 def test_the_page_is_a4(personas: Personas, django_capture_on_commit_callbacks: Any) -> None:
