@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from project.org.models import Cadre, Role, Unit
@@ -279,7 +280,7 @@ class PeerGroup(models.Model):
     round = models.ForeignKey(
         EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="peer_groups"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("group", "name"), max_length=100)
     members = models.ManyToManyField(Cadre, verbose_name=_("members"), related_name="+")
 
     class Meta:

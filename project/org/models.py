@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -59,7 +60,8 @@ class UnitQuerySet(models.QuerySet["Unit"]):
 
 
 class Unit(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    # "name" alone is a person's name (姓名) in Chinese; a unit has a 名称.
+    name = models.CharField(pgettext_lazy("unit", "name"), max_length=200)
     code = models.CharField(_("code"), max_length=50, unique=True, help_text=_("A stable identifier."))
     parent = models.ForeignKey(
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
