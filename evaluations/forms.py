@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -72,36 +75,82 @@ class RoundForm(forms.Form):
         return RoundOptions(**{name: self.cleaned_data[name] for name in _OPTION_FIELDS})
 
 
-@dataclass(frozen=True)
-class RadioChoice:
-    """One radio button, written by the template itself: a sheet has a few hundred of them, and
-    rendering each through Django's widget templates made the ballot page five times slower."""
-
-    id: str
-    value: str
-    label: str
-    checked: bool
+# One radio button of the rating sheet. A sheet has a few hundred of them: written by Django's widget
+# templates they made the ballot page five times slower, and even one template loop over them was most of
+# the page's time, so they are written here, every value escaped, in one string per question.
+_RADIO = (
+    '<input type="radio" name="{name}" value="{value}" class="btn-check" required id="{id}_{index}"{checked}>'
+    '<label class="btn {css} btn-sm" for="{id}_{index}">{text}</label>'
+)
 
 
-def radio_choices(field: forms.BoundField) -> list[RadioChoice]:
-    """The choices of a RadioSelect field with the ids Django would give them (`<auto_id>_<index>`)."""
+def radio_buttons(field: forms.BoundField, options: Sequence[tuple[str, str, str]], css: str) -> SafeString:
+    """The radio buttons of one question, with the ids Django would give them (`<auto_id>_<index>`).
+
+    `options` are (value, escaped value, escaped text) triples — the same for every question of a kind,
+    so `radio_options` escapes them once per sheet.
+    """
     current = field.value()
     current = "" if current is None else str(current)
-    return [
-        RadioChoice(f"{field.auto_id}_{index}", str(value), str(label), str(value) == current)
-        for index, (value, label) in enumerate(field.field.choices)  # type: ignore[attr-defined]
-    ]
+    name, auto_id = escape(field.html_name), escape(field.auto_id)
+    return mark_safe(  # noqa: S308 - every value in it is escaped (here or in radio_options)
+        "".join(
+            _RADIO.format(
+                name=name,
+                value=value,
+                id=auto_id,
+                index=index,
+                css=css,
+                text=text,
+                checked=" checked" if raw == current else "",
+            )
+            for index, (raw, value, text) in enumerate(options)
+        )
+    )
+
+
+def radio_options(choices: Iterable[tuple[Any, Any]], *, show_value: bool) -> list[tuple[str, str, str]]:
+    """(value, escaped value, escaped text) for `radio_buttons`, in the active language; the text is
+    "value · label" when `show_value`, the label alone otherwise."""
+    options: list[tuple[str, str, str]] = []
+    for value, label in choices:
+        raw, text = str(value), escape(label)
+        options.append((raw, escape(raw), f"{escape(raw)} · {text}" if show_value else text))
+    return options
 
 
 @dataclass(frozen=True)
 class SubjectSection:
-    """The fields rating one colleague, for the template."""
+    """The fields rating one colleague, for the template, with each question's radio buttons."""
 
     subject: Cadre
-    scores: list[tuple[Manifestation, forms.BoundField, list[RadioChoice]]]
+    scores: list[tuple[Manifestation, forms.BoundField, SafeString]]
     grade: forms.BoundField
-    grade_choices: list[RadioChoice]
+    grade_buttons: SafeString
     comment: forms.BoundField
+
+
+# A sheet has a field per colleague and question (54 for 9 colleagues and 5 manifestations). Building
+# each with its own widget and choices took 50 µs; a shallow copy of one of these takes 3. The copies
+# share the widget, choices and messages, which no form changes (each copy gets its own label).
+_SCORE = forms.TypedChoiceField(
+    choices=Frequency.choices,
+    coerce=int,
+    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    error_messages={"required": _("Choose how often you observed this.")},
+)
+_GRADE = forms.ChoiceField(
+    label=_("overall grade"),
+    choices=Grade.choices,
+    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    error_messages={"required": _("Choose an overall grade.")},
+)
+_COMMENT = forms.CharField(
+    label=_("comment (optional)"),
+    required=False,
+    max_length=COMMENT_MAX_LENGTH,
+    widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+)
 
 
 class RatingSheetForm(forms.Form):
@@ -120,40 +169,28 @@ class RatingSheetForm(forms.Form):
         self.manifestations = list(manifestations)
         for subject in self.subjects:
             for item in self.manifestations:
-                self.fields[f"s{subject.pk}-m{item.pk}"] = forms.TypedChoiceField(
-                    label=item.label,
-                    choices=Frequency.choices,
-                    coerce=int,
-                    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
-                    error_messages={"required": _("Choose how often you observed this.")},
-                )
-            self.fields[f"s{subject.pk}-grade"] = forms.ChoiceField(
-                label=_("overall grade"),
-                choices=Grade.choices,
-                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
-                error_messages={"required": _("Choose an overall grade.")},
-            )
-            self.fields[f"s{subject.pk}-comment"] = forms.CharField(
-                label=_("comment (optional)"),
-                required=False,
-                max_length=COMMENT_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-            )
+                score = copy.copy(_SCORE)
+                score.label = item.label
+                self.fields[f"s{subject.pk}-m{item.pk}"] = score
+            self.fields[f"s{subject.pk}-grade"] = copy.copy(_GRADE)
+            self.fields[f"s{subject.pk}-comment"] = copy.copy(_COMMENT)
 
     def sections(self) -> list[SubjectSection]:
+        frequencies = radio_options(Frequency.choices, show_value=True)
+        grades = radio_options(Grade.choices, show_value=False)
         sections = []
         for subject in self.subjects:
-            scores = [self[f"s{subject.pk}-m{item.pk}"] for item in self.manifestations]
             grade = self[f"s{subject.pk}-grade"]
             sections.append(
                 SubjectSection(
                     subject=subject,
                     scores=[
-                        (item, field, radio_choices(field))
-                        for item, field in zip(self.manifestations, scores, strict=True)
+                        (item, field, radio_buttons(field, frequencies, "btn-outline-danger"))
+                        for item in self.manifestations
+                        for field in (self[f"s{subject.pk}-m{item.pk}"],)
                     ],
                     grade=grade,
-                    grade_choices=radio_choices(grade),
+                    grade_buttons=radio_buttons(grade, grades, "btn-outline-secondary"),
                     comment=self[f"s{subject.pk}-comment"],
                 )
             )

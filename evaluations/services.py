@@ -176,6 +176,31 @@ def _share_lock_state(round_id: int) -> str:
     return str(EvaluationRound.objects.values_list("state", flat=True).get(pk=round_id))
 
 
+def _share_lock_round_of_token(token_hash: str) -> tuple[int, str, set[int]] | None:
+    """The round of a ballot token — its id, its state held as `_share_lock_state` holds it, and its
+    manifestation ids — or None for an unknown token. One query on PostgreSQL instead of three: a ballot
+    submission is the request every rater makes at once, and each round trip holds a server worker.
+    """
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        rounds, tokens = quote(EvaluationRound._meta.db_table), quote(BallotToken._meta.db_table)
+        manifestations = quote(Manifestation._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.id, r.state, ARRAY(SELECT m.id FROM {manifestations} m WHERE m.round_id = r.id) "  # noqa: S608
+                f"FROM {rounds} r WHERE r.id = (SELECT t.round_id FROM {tokens} t WHERE t.token_hash = %s) "
+                "FOR SHARE OF r",
+                [token_hash],
+            )
+            row = cursor.fetchone()
+        return None if row is None else (int(row[0]), str(row[1]), set(row[2]))
+    round_id = BallotToken.objects.filter(pk=token_hash).values_list("round_id", flat=True).first()
+    if round_id is None:
+        return None
+    state = _share_lock_state(round_id)
+    return round_id, state, set(Manifestation.objects.filter(round_id=round_id).values_list("pk", flat=True))
+
+
 # --- Tokens ---------------------------------------------------------------------------------------
 
 
@@ -514,11 +539,11 @@ def ballot_submit(*, token: str, ratings: Sequence[RatingInput]) -> None:
     """
     token_hash = hash_token(token)
     with transaction.atomic():
-        round_id = BallotToken.objects.filter(pk=token_hash).values_list("round_id", flat=True).first()
-        if round_id is None:
-            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
         # The round before the token: the lock order every writer of tokens follows.
-        state = _share_lock_state(round_id)
+        found = _share_lock_round_of_token(token_hash)
+        if found is None:
+            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+        round_id, state, manifestation_ids = found
         ballot = BallotToken.objects.select_for_update().filter(pk=token_hash).first()
         if ballot is None:  # replaced by tokens_reissue while we waited
             raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
@@ -526,7 +551,6 @@ def ballot_submit(*, token: str, ratings: Sequence[RatingInput]) -> None:
             raise BallotUnavailable(_("This ballot has already been used. Nothing was stored."), code="used")
         if state != RoundState.OPEN:
             raise BallotUnavailable(_("This evaluation round is closed. Nothing was stored."), code="closed")
-        manifestation_ids = set(Manifestation.objects.filter(round_id=round_id).values_list("pk", flat=True))
         _check_ratings(ratings, ballot.subject_ids, manifestation_ids)
 
         BallotToken.objects.filter(pk=token_hash).update(used=True)

@@ -2,10 +2,12 @@
 # `make bench-load`: load benchmark of ballot submission (a benchmark, not a test; figures go to
 # docs/BENCHMARKS.md, "Load: ballot submission", by hand, with the machine).
 #
-# gunicorn (4 workers, deploy/gunicorn.conf.py) in production mode on a fresh PostgreSQL database
-# (lyingflat_bench_load, dropped afterwards); an open round with BENCH_CADRES (default 3000) unused tokens;
-# then locust, in a second process on loopback: 100 clients submitting ballots for 30 s (each token once),
-# and 100 clients on /healthz for 30 s. Reports throughput ratio, p99 latencies, and lost or doubled sheets.
+# gunicorn (deploy/gunicorn.conf.py as production runs it: sync workers, 2 × cores + 1 of them unless
+# GUNICORN_WORKERS says otherwise) in production mode on a fresh PostgreSQL database (BENCH_DB, default
+# lyingflat_bench_load, dropped afterwards); an open round with BENCH_CADRES (default 3000) unused tokens;
+# then locust (FastHttpUser), in a second process on loopback: 100 clients submitting ballots for 30 s (each
+# token once), and 100 clients on /healthz for 30 s, the same way. Reports throughput ratio, p99 latencies,
+# and lost or doubled sheets.
 # Sheets are counted in the database against the POSTs answered "stored" (none may be missing) and against the
 # tokens spent (none may be doubled); POSTs still in flight when locust stops at the time limit are stored but
 # unanswered, and are reported as such.
@@ -15,7 +17,7 @@ BIN=$PWD/.venv/bin
 PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-postgres}
-DB=lyingflat_bench_load
+DB=${BENCH_DB:-lyingflat_bench_load}
 USERS=${BENCH_USERS:-100}
 DURATION=${BENCH_DURATION:-30s}
 # Kept between runs so that collectstatic only copies what changed.
@@ -66,7 +68,7 @@ tokens=$("$BIN/python" -c "import json, sys; print(len(json.load(open(sys.argv[1
 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$DB" -qc "VACUUM ANALYZE"
 
 PORT=$("$BIN/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-setsid "$BIN/gunicorn" -c deploy/gunicorn.conf.py --workers 4 --bind "127.0.0.1:$PORT" project.wsgi >"$OUT/gunicorn.log" 2>&1 &
+setsid "$BIN/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$PORT" project.wsgi >"$OUT/gunicorn.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
@@ -76,9 +78,11 @@ run() {  # run NAME USER_CLASS [ENV...]
     -t "$DURATION" --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
     --exit-code-on-error 0 "$class" >"$OUT/$name.log" 2>&1
 }
+workers=$("$BIN/python" -c "import runpy; print(runpy.run_path('deploy/gunicorn.conf.py')['workers'])")
+echo "bench-load: gunicorn with $workers sync workers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench-load: $USERS clients submitting ballots for $DURATION ($tokens unused tokens, round $round_id)"
 run ballot BallotUser BENCH_TOKENS="$OUT/tokens.json"
-echo "bench-load: $USERS clients on /healthz for $DURATION"
+echo "bench-load: $USERS clients on /healthz for $DURATION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run healthz HealthUser
 
 counts=$(manage shell --no-imports -c "
