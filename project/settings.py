@@ -281,7 +281,7 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "project.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["project.api.permissions.IsActiveUser"],
@@ -292,6 +292,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "project.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# API tokens stop working this many days after they were issued (they bypass the second factor).
+API_TOKEN_DAYS = env_int("DJANGO_API_TOKEN_DAYS", 90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lying-flat rectification API",
     "VERSION": "1",

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -63,6 +66,39 @@ def test_api_token_prints_the_same_token_until_reset(personas: Personas) -> None
     issued = AuditEvent.objects.filter(action="api.token")
     assert issued.count() == 2
     assert all(first.getvalue().strip() not in event.summary for event in issued)
+
+
+def _age_token(user: object, days: int) -> None:
+    Token.objects.filter(user=user).update(created=timezone.now() - timedelta(days=days))
+
+
+def test_a_token_expires_after_the_configured_days(
+    client_for: ClientFor, personas: Personas, settings: Any
+) -> None:
+    settings.API_TOKEN_DAYS = 30
+    client = client_for(personas.alice)
+    _age_token(personas.alice, 29)
+    assert client.get(CASES).status_code == 200
+    _age_token(personas.alice, 30)
+    response = client.get(CASES)
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_api_token_does_not_print_an_expired_token_and_reset_issues_a_fresh_one(
+    personas: Personas, settings: Any
+) -> None:
+    settings.API_TOKEN_DAYS = 30
+    call_command("api_token", "alice", stdout=io.StringIO(), stderr=io.StringIO())
+    _age_token(personas.alice, 31)
+    with pytest.raises(CommandError, match="expired"):
+        call_command("api_token", "alice", stdout=io.StringIO(), stderr=io.StringIO())
+    fresh, note = io.StringIO(), io.StringIO()
+    call_command("api_token", "alice", "--reset", stdout=fresh, stderr=note)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + fresh.getvalue().strip())
+    assert client.get(CASES).status_code == 200
+    assert "valid until" in note.getvalue()
 
 
 def test_api_token_refuses_an_unknown_user(personas: Personas) -> None:

@@ -1,4 +1,6 @@
-"""`manage.py api_token USER [--reset]`: print the user's API token (creating it), or replace it."""
+"""`manage.py api_token USER [--reset]`: print the user's API token (creating it), or replace it.
+
+Tokens expire after settings.API_TOKEN_DAYS; an expired one is not printed: --reset issues a new one."""
 
 from __future__ import annotations
 
@@ -6,8 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from project.api.authentication import token_expires_at
 from project.audit.services import audit_record
 from project.org.models import User
 
@@ -29,6 +33,11 @@ class Command(BaseCommand):
             if options["reset"]:
                 Token.objects.filter(user=user).delete()
             token, created = Token.objects.get_or_create(user=user)
+            expires = token_expires_at(token.created)
+            if expires <= timezone.now():
+                raise CommandError(
+                    f"The API token of {user.username!r} expired on {expires:%Y-%m-%d}; --reset issues a new one."
+                )
             if created:
                 # The token itself never goes into the audit trail: only that one was issued.
                 audit_record(
@@ -38,4 +47,5 @@ class Command(BaseCommand):
                     summary=f"issued an API token for {user.username}",
                     data={"reset": bool(options["reset"])},
                 )
+        self.stderr.write(f"valid until {expires:%Y-%m-%d %H:%M %Z}")
         self.stdout.write(token.key)
