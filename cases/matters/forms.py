@@ -33,15 +33,6 @@ def unit_and_ancestor_paths(matter: AccountabilityMatter) -> list[str]:
     return [path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP + 1)]
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the named field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget, so that templates render fields without per-field markup."""
 

@@ -8,9 +8,7 @@ ValidationError → the form again with everything entered (400).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
+from cases.actions import Action, action_post
 from cases.fault_tolerance import AnswerError, Assessment, assess, load_ruleset
 from cases.matters import forms as matter_forms
 from cases.matters import permissions, selectors, services
@@ -37,19 +36,11 @@ from cases.matters.models import (
     Outcome,
 )
 from project.audit.services import audit_log_read
-from project.http import domain_errors
+from project.http import add_service_errors, domain_errors, found_or_404, request_user
 from project.org.models import Cadre, Role, User
 from project.org.permissions import has_role, subtree_filter
 
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
 PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required.
-    return cast(User, request.user)
 
 
 _domain_errors = domain_errors(
@@ -58,10 +49,7 @@ _domain_errors = domain_errors(
 
 
 def _visible(request: HttpRequest, pk: int) -> AccountabilityMatter:
-    matter = selectors.matter_get_visible(user=request.user, pk=pk)
-    if matter is None:
-        raise Http404
-    return matter
+    return found_or_404(selectors.matter_get_visible(user=request.user, pk=pk))
 
 
 def _reasons_language() -> str:
@@ -103,7 +91,7 @@ def _receivable_cadres(user: User) -> Any:
 @login_required
 def matter_receive(request: HttpRequest) -> HttpResponse:
     """Register a matter (登记): the organization department, for a cadre in its subtree."""
-    user = _user(request)
+    user = request_user(request)
     if not (user.is_superuser or has_role(user, Role.ORG_ADMIN)):
         raise PermissionDenied
     cadres = _receivable_cadres(user)
@@ -120,7 +108,7 @@ def matter_receive(request: HttpRequest) -> HttpResponse:
                 received_on=form.cleaned_data["received_on"],
             )
         except ValidationError as error:
-            matter_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The matter was registered."))
             return redirect("cases:matters:detail", pk=matter.pk)
@@ -131,106 +119,85 @@ def matter_receive(request: HttpRequest) -> HttpResponse:
 # --- detail and actions -----------------------------------------------------------------------------
 
 
-FormFactory = Callable[[Any, AccountabilityMatter, User], forms.Form]
-Runner = Callable[[User, AccountabilityMatter, forms.Form], object]
-
-
-@dataclass(frozen=True)
-class _Action:
-    form: FormFactory
-    run: Runner
-    page: str
-    done: StrOrPromise
-
-
 def _plain(data: Any, matter: AccountabilityMatter, user: User) -> forms.Form:
     return forms.Form(data)
 
 
 def _task(matter: AccountabilityMatter, form: forms.Form) -> Any:
-    task = matter.correction_tasks.filter(pk=form.cleaned_data["task"]).first()
-    if task is None:
-        raise Http404
-    return task
+    return found_or_404(matter.correction_tasks.filter(pk=form.cleaned_data["task"]).first())
 
 
 class _VerifyForm(matter_forms.VerifyForm):
     task = forms.IntegerField(widget=forms.HiddenInput)
 
 
-ACTIONS: dict[str, _Action] = {
-    "assign": _Action(
+ACTIONS: dict[str, Action[AccountabilityMatter]] = {
+    "assign": Action(
         lambda d, m, u: matter_forms.AssignReviewerForm(d, matter=m),
         lambda u, m, f: services.matter_assign_reviewer(
             actor=u, matter=m, user=f.cleaned_data["user"], committee_chair=f.cleaned_data["committee_chair"]
         ),
-        "detail",
         gettext_lazy("Reviewer assigned."),
     ),
-    "apply": _Action(
+    "apply": Action(
         lambda d, m, u: matter_forms.ApplyForm(d),
         lambda u, m, f: services.matter_apply(
             actor=u, matter=m, applicant_kind=f.cleaned_data["applicant_kind"], statement=f.cleaned_data["statement"]
         ),
-        "detail",
         gettext_lazy("The application was recorded."),
     ),
-    "accept": _Action(
-        _plain, lambda u, m, f: services.matter_accept(actor=u, matter=m), "detail", gettext_lazy("Accepted (受理).")
+    "accept": Action(
+        _plain, lambda u, m, f: services.matter_accept(actor=u, matter=m), gettext_lazy("Accepted (受理).")
     ),
-    "reject": _Action(
+    "reject": Action(
         lambda d, m, u: matter_forms.ReasonForm(d),
         lambda u, m, f: services.matter_reject(actor=u, matter=m, reason=f.cleaned_data["reason"]),
-        "detail",
         gettext_lazy("Not accepted (不予受理)."),
     ),
-    "start_investigation": _Action(
+    "start_investigation": Action(
         _plain,
         lambda u, m, f: services.matter_start_investigation(actor=u, matter=m),
-        "detail",
         gettext_lazy("The investigation has started; the checklist is ready."),
     ),
-    "extend": _Action(
+    "extend": Action(
         lambda d, m, u: matter_forms.ExtendForm(d),
         lambda u, m, f: services.matter_extend_investigation(
             actor=u, matter=m, until=f.cleaned_data["until"], reason=f.cleaned_data["reason"]
         ),
-        "detail",
         gettext_lazy("The investigation was extended."),
     ),
-    "recommend": _Action(
+    "recommend": Action(
         _plain,
         lambda u, m, f: services.matter_recommend(actor=u, matter=m),
-        "decision",
         gettext_lazy("The recommendation was recorded."),
+        page="decision",
     ),
-    "appeal": _Action(
+    "appeal": Action(
         lambda d, m, u: matter_forms.ReasonForm(d),
         lambda u, m, f: services.matter_appeal(actor=u, matter=m, reason=f.cleaned_data["reason"]),
-        "detail",
         gettext_lazy("The appeal was recorded."),
     ),
-    "propose": _Action(
+    "propose": Action(
         lambda d, m, u: matter_forms.ProposeForm(d, initial={"outcome": m.recommended_outcome}),
         lambda u, m, f: services.decision_propose(
             actor=u, matter=m, outcome=f.cleaned_data["outcome"], justification=f.cleaned_data["justification"]
         ),
-        "decision",
         gettext_lazy("Proposed. A second, different person must confirm it."),
+        page="decision",
     ),
-    "confirm": _Action(
+    "confirm": Action(
         _plain,
         lambda u, m, f: services.decision_confirm(actor=u, matter=m),
-        "decision",
         gettext_lazy("The decision is recorded."),
+        page="decision",
     ),
-    "decline": _Action(
+    "decline": Action(
         lambda d, m, u: matter_forms.ReasonForm(d),
         lambda u, m, f: services.decision_decline(actor=u, matter=m, reason=f.cleaned_data["reason"]),
-        "decision",
         gettext_lazy("The proposal was declined."),
+        page="decision",
     ),
-    "task_add": _Action(
+    "task_add": Action(
         lambda d, m, u: matter_forms.CorrectionTaskForm(d, matter=m),
         lambda u, m, f: services.correction_task_add(
             actor=u,
@@ -239,44 +206,38 @@ ACTIONS: dict[str, _Action] = {
             description=f.cleaned_data["description"],
             deadline=f.cleaned_data["deadline"],
         ),
-        "decision",
         gettext_lazy("Correction task added."),
+        page="decision",
     ),
-    "verify": _Action(
+    "verify": Action(
         lambda d, m, u: _VerifyForm(d),
         lambda u, m, f: services.correction_task_verify(actor=u, task=_task(m, f), note=f.cleaned_data["note"]),
-        "decision",
         gettext_lazy("Correction task verified."),
+        page="decision",
     ),
-    "feedback": _Action(
+    "feedback": Action(
         lambda d, m, u: matter_forms.FeedbackForm(d),
         lambda u, m, f: services.feedback_record(actor=u, matter=m, text=f.cleaned_data["text"]),
-        "detail",
         gettext_lazy("Feedback recorded; the applicant can read it."),
     ),
-    "filing": _Action(
+    "filing": Action(
         lambda d, m, u: matter_forms.FilingForm(d, initial={"filed_on": timezone.localdate()}),
         lambda u, m, f: services.filing_record(
             actor=u, matter=m, filed_on=f.cleaned_data["filed_on"], filed_with=f.cleaned_data["filed_with"]
         ),
-        "detail",
         gettext_lazy("Filing (备案) recorded."),
     ),
-    "publicity": _Action(
+    "publicity": Action(
         lambda d, m, u: matter_forms.PublicityForm(d, initial={"cleared_on": timezone.localdate()}),
         lambda u, m, f: services.publicity_record(
             actor=u, matter=m, cleared_on=f.cleaned_data["cleared_on"], text=f.cleaned_data["text"]
         ),
-        "detail",
         gettext_lazy("Clearing of the name (澄清正名) recorded."),
     ),
-    "close": _Action(
-        _plain, lambda u, m, f: services.matter_close(actor=u, matter=m), "detail", gettext_lazy("Closed (办结).")
-    ),
-    "link_prereg": _Action(
+    "close": Action(_plain, lambda u, m, f: services.matter_close(actor=u, matter=m), gettext_lazy("Closed (办结).")),
+    "link_prereg": Action(
         lambda d, m, u: matter_forms.PreregLinkForm(d, matter=m, user=u),
         lambda u, m, f: services.prereg_link(actor=u, matter=m, prereg=f.cleaned_data["prereg"]),
-        "detail",
         gettext_lazy("Pre-registration linked as evidence."),
     ),
 }
@@ -310,7 +271,7 @@ def _actions(user: User, matter: AccountabilityMatter) -> dict[str, bool]:
 def _detail_page(
     request: HttpRequest, matter: AccountabilityMatter, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     allowed = _actions(user, matter)
     context = {
         "matter": matter,
@@ -328,7 +289,7 @@ def _detail_page(
 def _decision_page(
     request: HttpRequest, matter: AccountabilityMatter, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     allowed = _actions(user, matter)
     tasks = list(matter.correction_tasks.select_related("owner", "verified_by"))
     task_rows = [
@@ -372,22 +333,8 @@ def matter_decision(request: HttpRequest, pk: int) -> HttpResponse:
 def matter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One POST endpoint per step; the service decides whether it is allowed now and for this person."""
     matter = _visible(request, pk)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise Http404
-    user = _user(request)
-    form = entry.form(request.POST, matter, user)
-    if form.is_valid():
-        try:
-            entry.run(user, matter, form)
-        except ValidationError as error:
-            matter_forms.add_service_errors(form, error)
-        else:
-            messages.success(request, str(entry.done))
-            return redirect(f"cases:matters:{entry.page}", pk=matter.pk)
-    matter.refresh_from_db()
-    page = _decision_page if entry.page == "decision" else _detail_page
-    return page(request, matter, {action: form}, status=400)
+    pages = {"detail": _detail_page, "decision": _decision_page}
+    return action_post(request, matter, action, ACTIONS, namespace="cases:matters", pages=pages)
 
 
 # --- checklist ----------------------------------------------------------------------------------------
@@ -458,7 +405,7 @@ def matter_checklist(request: HttpRequest, pk: int) -> HttpResponse:
         )
     ruleset = load_ruleset(matter.ruleset)
     rows = selectors.answers_by_criterion(matter)
-    user = _user(request)
+    user = request_user(request)
     can_answer = permissions.can_answer_checklist(user, matter) and matter.state == MatterState.INVESTIGATING
     if request.method == "POST":
         form = matter_forms.ChecklistForm(request.POST, request.FILES, ruleset=ruleset, rows=rows)
@@ -513,9 +460,7 @@ def checklist_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, as an attachment, for whoever may read the matter file; logged."""
-    row = ChecklistAnswer.objects.filter(pk=pk).exclude(attachment="").only("pk", "matter_id").first()
-    if row is None:
-        raise Http404
+    row = found_or_404(ChecklistAnswer.objects.filter(pk=pk).exclude(attachment="").only("pk", "matter_id").first())
     matter = _visible(request, row.matter_id)
     row = ChecklistAnswer.objects.get(pk=pk)
     try:
@@ -537,10 +482,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _own(request: HttpRequest, pk: int) -> AccountabilityMatter:
-    matter = selectors.matter_get_own(user=request.user, pk=pk)
-    if matter is None:
-        raise Http404
-    return matter
+    return found_or_404(selectors.matter_get_own(user=request.user, pk=pk))
 
 
 @require_GET
@@ -561,7 +503,7 @@ def _own_page(
     request: HttpRequest, matter: AccountabilityMatter, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
     bound = bound or {}
-    user = _user(request)
+    user = request_user(request)
     can_apply = can_proceed(matter.apply) and permissions.can_apply_matter(user, matter, ApplicantKind.CADRE)
     can_appeal = can_proceed(matter.appeal) and permissions.can_appeal_matter(user, matter)
     letters = [doc for doc in selectors.decision_letters(matter) if doc.is_rendered]
@@ -602,7 +544,7 @@ def own_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 statement=form.cleaned_data["statement"],
             )
         except ValidationError as error:
-            matter_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your application was submitted."))
             return redirect("cases:matters:own_detail", pk=matter.pk)
@@ -619,7 +561,7 @@ def own_appeal(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.matter_appeal(actor=request.user, matter=matter, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            matter_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your appeal was submitted."))
             return redirect("cases:matters:own_detail", pk=matter.pk)
@@ -640,7 +582,7 @@ def _prereg_cadres(user: User) -> Any:
 @login_required
 def prereg_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.prereg_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    can_create = _prereg_cadres(_user(request)).exists()
+    can_create = _prereg_cadres(request_user(request)).exists()
     return render(request, "cases/matters/prereg_list.html", {"page": page, "can_create": can_create})
 
 
@@ -648,7 +590,7 @@ def prereg_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def prereg_create(request: HttpRequest) -> HttpResponse:
     """容错报备: the cadre for themself, the organization department for a cadre of its subtree."""
-    user = _user(request)
+    user = request_user(request)
     cadres = _prereg_cadres(user)
     if not cadres.exists():
         raise PermissionDenied
@@ -666,7 +608,7 @@ def prereg_create(request: HttpRequest) -> HttpResponse:
                 registered_on=form.cleaned_data["registered_on"],
             )
         except ValidationError as error:
-            matter_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The measure was pre-registered (容错报备)."))
             return redirect("cases:matters:prereg_list")

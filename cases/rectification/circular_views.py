@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import circulars, permissions
 from cases.rectification.circular_drafts import circular_initial
-from cases.rectification.forms import StyledForm, add_service_errors
+from cases.rectification.forms import StyledForm
 from cases.rectification.models import Circular, CircularState, RectificationCase
-from cases.rectification.views import _domain_errors, _user
+from cases.rectification.views import _domain_errors
 from project.audit.services import audit_log_read
+from project.http import add_service_errors, found_or_404, request_user
 from project.org.models import Role, Unit
 from project.org.permissions import subtree_filter
 
@@ -71,17 +72,14 @@ def _nameable_cases(user: Any) -> QuerySet[RectificationCase]:
 
 def _circular(request: HttpRequest, pk: int) -> Circular:
     circular = Circular.objects.visible_to(request.user).select_related("unit", "drafter", "approver").filter(pk=pk)
-    found = circular.first()
-    if found is None:
-        raise Http404
-    return found
+    return found_or_404(circular.first())
 
 
 @require_GET
 @login_required
 def circular_list(request: HttpRequest) -> HttpResponse:
     """The register of circulars (通报登记): number, title, date, state, flagged for withdrawal."""
-    user = _user(request)
+    user = request_user(request)
     rows = list(Circular.objects.visible_to(user).select_related("unit").order_by("-created_at", "-pk"))
     can_draft = _draftable_units(user).exists()
     return render(request, "cases/rectification/circulars/list.html", {"circulars": rows, "can_draft": can_draft})
@@ -92,7 +90,7 @@ def circular_list(request: HttpRequest) -> HttpResponse:
 @_domain_errors
 def circular_create(request: HttpRequest) -> HttpResponse:
     """Draft a circular (the organization department); `?case=` names a case to start with."""
-    user = _user(request)
+    user = request_user(request)
     units = _draftable_units(user)
     if not units.exists():
         raise PermissionDenied
@@ -158,7 +156,7 @@ def circular_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """submit, approve, publish, withdraw: the service decides whether it is allowed now and for this person."""
     circular = _circular(request, pk)
-    user = _user(request)
+    user = request_user(request)
     if action == "submit":
         circulars.circular_submit(actor=user, circular=circular)
     elif action == "approve":

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from cases.rectification import permissions
 from cases.rectification.dashboard import Dashboard, dashboard_for
 from cases.rectification.models import CaseState
-from cases.rectification.views import _user
+from project.http import request_user
 
 
 def _percent(rate: float | None) -> float | None:
@@ -61,7 +61,7 @@ def _charts(figures: Dashboard) -> dict[str, object]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """State counts per unit, manifestations among open cases, the rectification rate and overdue items,
     over the cases the user may see; for the organization department and auditors."""
-    user = _user(request)
+    user = request_user(request)
     if not permissions.can_view_dashboard(user):
         raise PermissionDenied
     figures = dashboard_for(

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases.rectification import dossier, permissions
-from cases.rectification.views import _domain_errors, _user, _visible
+from cases.rectification.views import _domain_errors, _visible
+from project.http import request_user
 
 
 @require_http_methods(["GET", "POST"])
@@ -20,7 +21,7 @@ from cases.rectification.views import _domain_errors, _user, _visible
 def case_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     """POST asks for a dossier of the case as the user may see it; GET lists the user's own dossiers."""
     case = _visible(request, pk)
-    user = _user(request)
+    user = request_user(request)
     if not permissions.can_request_dossier_case(user, case):
         raise PermissionDenied
     if request.method == "POST":

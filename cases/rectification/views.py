@@ -8,7 +8,6 @@ ValidationError → the form again with everything entered (400).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.actions import Action, action_post
 from cases.rectification import forms as case_forms
 from cases.rectification import permissions, selectors, services
 from cases.rectification.evidence import evidence_rows
@@ -39,20 +39,14 @@ from cases.rectification.models import (
     Talk,
 )
 from project.audit.services import audit_log_read
-from project.http import domain_errors
+from project.http import add_service_errors, domain_errors, found_or_404, request_user
 from project.org.models import Role, Unit, User
 from project.org.permissions import grant_paths, has_role
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
-    from django_stubs_ext import StrOrPromise
 
 DEFAULT_PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required.
-    return cast(User, request.user)
 
 
 _domain_errors = domain_errors(
@@ -61,10 +55,7 @@ _domain_errors = domain_errors(
 
 
 def _visible(request: HttpRequest, pk: int) -> RectificationCase:
-    case = selectors.case_get_visible(user=request.user, pk=pk)
-    if case is None:
-        raise Http404
-    return case
+    return found_or_404(selectors.case_get_visible(user=request.user, pk=pk))
 
 
 def _is_org_admin_anywhere(user: User) -> bool:
@@ -180,7 +171,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     joined, `is_overdue` computed in SQL), plus its count (bounded, see BoundedPaginator) and the filter's
     units (the chosen unit is taken from them).
     """
-    user = _user(request)
+    user = request_user(request)
     today = timezone.localdate()
     units = list(selectors.filter_units(user=user).only("pk", "name", "path"))
     form = case_forms.CaseFilterForm(request.GET or None, units=units)
@@ -227,7 +218,7 @@ def _posted_ids(request: HttpRequest) -> list[int]:
 @_domain_errors
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Confirm or dismiss the ticked nominated cases, all with the one note or reason typed."""
-    user = _user(request)
+    user = request_user(request)
     if not _is_org_admin_anywhere(user):
         # Before the form: an empty or invalid submission must not tell anyone else "400, try again".
         raise PermissionDenied
@@ -247,7 +238,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
                 count = services.cases_dismiss_bulk(actor=user, case_ids=ids, reason=text)
                 messages.success(request, _("%(n)s cases dismissed.") % {"n": count})
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("cases:rectification:list")
     return render(request, "cases/rectification/bulk_error.html", {"form": form}, status=400)
@@ -258,7 +249,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
 @_domain_errors
 def case_open(request: HttpRequest) -> HttpResponse:
     """Open a case outside any round (the organization department, for a cadre of its subtree)."""
-    user = _user(request)
+    user = request_user(request)
     if not _is_org_admin_anywhere(user):
         raise PermissionDenied
     form = case_forms.OpenCaseForm(
@@ -273,7 +264,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 manifestations=form.cleaned_data["manifestations"],
             )
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The case was opened; it now awaits the determination."))
             return redirect("cases:rectification:detail", pk=case.pk)
@@ -283,73 +274,62 @@ def case_open(request: HttpRequest) -> HttpResponse:
 # --- the case and its steps -------------------------------------------------------------------------------
 
 
-FormFactory = Callable[[Any, RectificationCase], forms.Form]
-Runner = Callable[[User, RectificationCase, forms.Form], object]
-
-
-@dataclass(frozen=True)
-class _Action:
-    form: FormFactory
-    run: Runner
-    done: StrOrPromise
-
-
-def _plain(data: Any, case: RectificationCase) -> forms.Form:
+def _plain(data: Any, case: RectificationCase, user: User) -> forms.Form:
     return case_forms.PlainForm(data)
 
 
-ACTIONS: dict[str, _Action] = {
-    "confirm": _Action(
-        lambda d, c: case_forms.NoteForm(d),
+ACTIONS: dict[str, Action[RectificationCase]] = {
+    "confirm": Action(
+        lambda d, c, u: case_forms.NoteForm(d),
         lambda u, c, f: services.case_confirm(actor=u, case=c, note=f.cleaned_data["note"]),
         gettext_lazy("Confirmed as a rectification target."),
     ),
-    "dismiss": _Action(
-        lambda d, c: case_forms.ReasonForm(d),
+    "dismiss": Action(
+        lambda d, c, u: case_forms.ReasonForm(d),
         lambda u, c, f: services.case_dismiss(actor=u, case=c, reason=f.cleaned_data["reason"]),
         gettext_lazy("The nomination was dismissed."),
     ),
-    "assign_leader": _Action(
-        lambda d, c: case_forms.AssignLeaderForm(d, candidates=selectors.leader_candidates(c)),
+    "assign_leader": Action(
+        lambda d, c, u: case_forms.AssignLeaderForm(d, candidates=selectors.leader_candidates(c)),
         lambda u, c, f: services.case_assign_leader(actor=u, case=c, leader=f.cleaned_data["leader"]),
         gettext_lazy("The leader in charge was assigned; talks can begin."),
     ),
-    "start_rectifying": _Action(
+    "start_rectifying": Action(
         _plain,
         lambda u, c, f: services.case_start_rectifying(actor=u, case=c),
         gettext_lazy("The rectification period has started."),
     ),
-    "move_to_verifying": _Action(
+    "move_to_verifying": Action(
         _plain,
         lambda u, c, f: services.case_move_to_verifying(actor=u, case=c),
         gettext_lazy("The case is in verification."),
     ),
-    "close_rectified": _Action(
+    "close_rectified": Action(
         _plain,
         lambda u, c, f: services.case_close_rectified(actor=u, case=c),
         gettext_lazy("Closed as rectified (销号)."),
     ),
-    "escalate": _Action(
-        lambda d, c: case_forms.EscalateForm(d),
+    "escalate": Action(
+        lambda d, c, u: case_forms.EscalateForm(d),
         lambda u, c, f: services.case_escalate(
             actor=u, case=c, measure=f.cleaned_data["measure"], note=f.cleaned_data["note"]
         ),
         gettext_lazy("The case was escalated."),
     ),
-    "restart": _Action(
-        lambda d, c: case_forms.RestartForm(d),
+    "restart": Action(
+        lambda d, c, u: case_forms.RestartForm(d),
         lambda u, c, f: services.case_restart_rectifying(
             actor=u, case=c, period_months=f.cleaned_data.get("period_months")
         ),
         gettext_lazy("A new rectification period has started."),
     ),
-    "close_handled": _Action(
+    "close_handled": Action(
         _plain,
         lambda u, c, f: services.case_close_handled(actor=u, case=c),
         gettext_lazy("Closed after handling."),
     ),
-    "withdraw": _Action(
-        lambda d, c: case_forms.WithdrawForm(d),
+    "withdraw": Action(
+        lambda d, c, u: case_forms.WithdrawForm(d),
         lambda u, c, f: services.case_withdraw(
             actor=u, case=c, reason=f.cleaned_data["reason"], note=f.cleaned_data["note"]
         ),
@@ -363,11 +343,11 @@ _DETAIL_FORMS = ("confirm", "dismiss", "assign_leader", "escalate", "restart", "
 def _detail_page(
     request: HttpRequest, case: RectificationCase, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     allowed = permissions.case_actions(user, case)
     bound = bound or {}
     action_forms = {
-        name: bound.get(name) or ACTIONS[name].form(None, case) for name in _DETAIL_FORMS if allowed.get(name)
+        name: bound.get(name) or ACTIONS[name].form(None, case, user) for name in _DETAIL_FORMS if allowed.get(name)
     }
     today = timezone.localdate()
     context = {
@@ -401,21 +381,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One POST endpoint per step; the service decides whether it is allowed now and for this person."""
     case = _visible(request, pk)
-    entry = ACTIONS.get(action)
-    if entry is None:
-        raise Http404
-    user = _user(request)
-    form = entry.form(request.POST, case)
-    if form.is_valid():
-        try:
-            entry.run(user, case, form)
-        except ValidationError as error:
-            case_forms.add_service_errors(form, error)
-        else:
-            messages.success(request, str(entry.done))
-            return redirect("cases:rectification:detail", pk=case.pk)
-    case.refresh_from_db()
-    return _detail_page(request, case, {action: form}, status=400)
+    return action_post(request, case, action, ACTIONS, namespace="cases:rectification", pages={"detail": _detail_page})
 
 
 def _plan_page(
@@ -425,7 +391,7 @@ def _plan_page(
     commitment_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     allowed = permissions.case_actions(user, case)
     today = timezone.localdate()
     context = {
@@ -449,7 +415,7 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible(request, pk)
     if request.method == "GET":
         return _plan_page(request, case)
-    if not permissions.can_plan_case(_user(request), case):
+    if not permissions.can_plan_case(request_user(request), case):
         raise PermissionDenied
     form = case_forms.PlanForm(request.POST)
     if form.is_valid():
@@ -461,7 +427,7 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
                 period_months=form.cleaned_data["period_months"],
             )
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The rectification plan was recorded."))
             return redirect("cases:rectification:plan", pk=case.pk)
@@ -473,7 +439,7 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible(request, pk)
-    if not permissions.can_add_commitment_case(_user(request), case):
+    if not permissions.can_add_commitment_case(request_user(request), case):
         raise PermissionDenied
     form = case_forms.RequiredCommitmentForm(request.POST)
     if form.is_valid():
@@ -482,7 +448,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, case=case, text=form.cleaned_data["text"], deadline=form.cleaned_data["deadline"]
             )
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The commitment was added."))
             return redirect("cases:rectification:plan", pk=case.pk)
@@ -493,9 +459,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_domain_errors
 def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = Commitment.objects.filter(pk=pk).only("pk", "case_id").first()
-    if commitment is None:
-        raise Http404
+    commitment = found_or_404(Commitment.objects.filter(pk=pk).only("pk", "case_id").first())
     case = _visible(request, commitment.case_id)
     services.commitment_mark_done(actor=request.user, commitment=commitment)
     messages.success(request, _("The commitment is marked done."))
@@ -508,8 +472,8 @@ def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
 def case_care(request: HttpRequest, pk: int) -> HttpResponse:
     """Care and incentive measures: the list, and the form for the leader or the organization department."""
     case = _visible(request, pk)
-    allowed = permissions.case_actions(_user(request), case)
-    if request.method == "POST" and not permissions.can_add_care_case(_user(request), case):
+    allowed = permissions.case_actions(request_user(request), case)
+    if request.method == "POST" and not permissions.can_add_care_case(request_user(request), case):
         raise PermissionDenied
     form = case_forms.CareForm(request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -522,7 +486,7 @@ def case_care(request: HttpRequest, pk: int) -> HttpResponse:
                 on=form.cleaned_data["on"],
             )
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The care measure was recorded."))
             return redirect("cases:rectification:care", pk=case.pk)
@@ -555,7 +519,7 @@ def _talk_form_page(
 def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a talk: the leader in charge, while the case is in talks, rectifying or escalated."""
     case = _visible(request, pk)
-    user = _user(request)
+    user = request_user(request)
     if case.state not in TALK_STATES:
         raise InvalidTransition(_("Talks are recorded while the case is in talks, rectifying or escalated."))
     if not permissions.can_record_talk_case(user, case):
@@ -579,7 +543,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
                 commitments=case_forms.commitment_inputs(formset),
             )
         except ValidationError as error:
-            case_forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if "sign" in request.POST:
                 # "Save and sign": the leader checked the record on the form; one page load fewer (docs/BURDEN.md).
@@ -594,10 +558,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_talk(request: HttpRequest, pk: int) -> Talk:
-    talk = selectors.talk_get_visible(user=request.user, pk=pk)
-    if talk is None:
-        raise Http404
-    return talk
+    return found_or_404(selectors.talk_get_visible(user=request.user, pk=pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -606,7 +567,7 @@ def _visible_talk(request: HttpRequest, pk: int) -> Talk:
 def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A talk record; its talker may correct it (POST) until they sign it."""
     talk = _visible_talk(request, pk)
-    user = _user(request)
+    user = request_user(request)
     can_edit = not talk.is_signed and permissions.can_edit_talk(user, talk)
     form = None
     status = 200
@@ -630,7 +591,7 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     statement=form.cleaned_data["statement"],
                 )
             except ValidationError as error:
-                case_forms.add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The talk record was corrected."))
                 return redirect("cases:rectification:talk_detail", pk=talk.pk)
@@ -671,7 +632,7 @@ def talk_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_talks(request: HttpRequest) -> HttpResponse:
     """The leader's work: the cases they lead (talks due first) and the records waiting for their signature."""
-    user = _user(request)
+    user = request_user(request)
     cases = list(selectors.leader_cases(user=user))
     context = {
         "due": [case for case in cases if case.state == CaseState.TALKING and not getattr(case, "signed_talks", 0)],
@@ -700,9 +661,7 @@ def own_list(request: HttpRequest) -> HttpResponse:
 def own_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cadre's summary: state, period, plan, talks to acknowledge, commitments. Never the evidence,
     the raters, colleagues' comments or visits."""
-    case = selectors.case_get_own(user=request.user, pk=pk)
-    if case is None:
-        raise Http404
+    case = found_or_404(selectors.case_get_own(user=request.user, pk=pk))
     today = timezone.localdate()
     talks = list(selectors.own_talks(case))
     records = selectors.latest_records(talks)
@@ -722,9 +681,7 @@ def own_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def talk_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """The cadre reads a signed talk record and acknowledges it or records their dissent."""
-    talk = selectors.talk_get_own(user=request.user, pk=pk)
-    if talk is None:
-        raise Http404
+    talk = found_or_404(selectors.talk_get_own(user=request.user, pk=pk))
     form = case_forms.AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.talk_acknowledge(actor=request.user, talk=talk, dissent=form.cleaned_data["dissent"])

@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.rectification import permissions, visit_services, visits
-from cases.rectification.forms import DateInput, DateTimeInput, StyledForm, add_service_errors
+from cases.rectification.forms import DateInput, DateTimeInput, StyledForm
 from cases.rectification.models import VISIT_STATES, RectificationCase, VisitPlan, VisitVerdict
-from cases.rectification.views import _domain_errors, _user, _visible
+from cases.rectification.views import _domain_errors, _visible
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
+from project.http import add_service_errors, found_or_404, request_user
 from project.org.models import User
 
 
@@ -57,16 +58,13 @@ class ExecuteForm(StyledForm):
 def _case_for_visits(request: HttpRequest, pk: int) -> RectificationCase:
     """The case, if the user may plan its visits; anyone else gets 404 (the leader in charge included)."""
     case = _visible(request, pk)
-    if not permissions.can_plan_visit_case(_user(request), case):
+    if not permissions.can_plan_visit_case(request_user(request), case):
         raise Http404
     return case
 
 
 def _plan(request: HttpRequest, pk: int) -> VisitPlan:
-    plan = visits.visit_get_visible(user=request.user, pk=pk)
-    if plan is None:
-        raise Http404
-    return plan
+    return found_or_404(visits.visit_get_visible(user=request.user, pk=pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,9 +192,7 @@ def visit_execute(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A visit attachment, as an attachment, for whoever may see the plan; logged."""
-    attachment = visits.attachment_get_visible(user=request.user, pk=pk)
-    if attachment is None:
-        raise Http404
+    attachment = found_or_404(visits.attachment_get_visible(user=request.user, pk=pk))
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
