@@ -6,7 +6,8 @@ Anonymity of peer ratings is a property of this schema, not a promise of the cod
 - `BallotToken` holds round, unit (for turnout), the subjects the ballot rates, a SHA-256 of the
   secret and `used`. It has no timestamp, no person and no reference to what it produced; its
   primary key is the hash itself, so there is not even a sequence number to betray the order in
-  which ballots were handed out.
+  which ballots were handed out. A round's tokens are deleted when it closes; `RoundTurnout` keeps
+  only the used / issued counts per unit.
 - `PeerSheet`, `PeerRating` and `PeerScore` hold what was said: random UUID keys (or a composite key
   with no surrogate column), no rater, no token, no timestamp. No audit event is written per ballot.
 
@@ -14,7 +15,7 @@ What the schema cannot hide, and the code does not try to (see services.ballot_s
 anyone with SQL access to the live database:
 - the engine's own bookkeeping: PostgreSQL's physical row order and transaction ids show the order in
   which sheets arrived, and a used token's row carries the same transaction id (xmin) as its sheet's
-  rows until that token row is written again;
+  rows until that token row is written again or deleted (at close), and its dead tuple until VACUUM;
 - a sheet's subject list: in a group where every colleague rates every other it is the group minus
   the rater (and the rater's declared conflicts), which names the rater. Sampled ballots in larger
   groups do not, as long as the draw cannot be re-run (participation.sampling_seed is keyed).
@@ -345,8 +346,9 @@ class Conflict(models.Model):
 class BallotToken(models.Model):
     """A single-use peer ballot. Only the SHA-256 of the secret is stored; the secret is printed once.
 
-    Alive while `used` is false and the round is open. Deliberately nothing else: no timestamp, no
-    holder, no reference to the sheet it produced, no sequential id.
+    Alive while `used` is false and the round is open; deleted when the round closes (RoundTurnout keeps
+    the counts). Deliberately nothing else: no timestamp, no holder, no reference to the sheet it
+    produced, no sequential id.
     """
 
     token_hash = models.CharField(_("token hash"), max_length=64, primary_key=True)
@@ -364,6 +366,29 @@ class BallotToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} · {self.unit_id}"
+
+
+class RoundTurnout(models.Model):
+    """The peer ballot turnout of one unit, frozen when the round closes (services.round_close).
+
+    The round's tokens are deleted at close: a used token row carries the transaction id (xmin) of the
+    sheet it produced, so keeping it would let a DBA match sheet to token. Only these counts survive.
+    """
+
+    round = models.ForeignKey(
+        EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="turnout"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    issued = models.PositiveIntegerField(_("ballots issued"))
+    used = models.PositiveIntegerField(_("ballots returned"))
+
+    class Meta:
+        verbose_name = _("round turnout")
+        verbose_name_plural = _("round turnout")
+        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="evaluations_turnout_once")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} · {self.unit_id}: {self.used}/{self.issued}"
 
 
 class PeerSheet(models.Model):

@@ -7,13 +7,13 @@ rater has no account to scope by.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from evaluations.exceptions import BallotNotFound, BallotUnavailable
+from evaluations.exceptions import BallotUnavailable
 from evaluations.models import (
     BallotToken,
     EvaluationRound,
@@ -23,11 +23,14 @@ from evaluations.models import (
     Manifestation,
     Relation,
     RoundState,
+    RoundTurnout,
 )
-from evaluations.services import hash_token
+from evaluations.services import ballot_not_found, hash_token
 from project.org.models import Cadre
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from django.contrib.auth.models import AnonymousUser
     from django_stubs_ext import StrOrPromise
 
@@ -56,13 +59,25 @@ class UnitTurnout:
 
 
 def round_turnout(*, round: EvaluationRound) -> list[UnitTurnout]:
-    """Used / issued peer ballots per unit (one query). Who voted is not known, so not shown."""
-    rows = (
-        BallotToken.objects.filter(round=round)
-        .values("unit_id", "unit__name", "unit__path")
-        .annotate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
-        .order_by("unit__path")
-    )
+    """Used / issued peer ballots per unit (one query). Who voted is not known, so not shown.
+
+    Counted from the tokens while the round is open; from the RoundTurnout rows round_close froze
+    once it has closed (its tokens are deleted then). A draft round has neither: an empty list.
+    """
+    rows: Iterable[Mapping[str, Any]]
+    if round.state in (RoundState.DRAFT, RoundState.OPEN):
+        rows = (
+            BallotToken.objects.filter(round=round)
+            .values("unit_id", "unit__name", "unit__path")
+            .annotate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+            .order_by("unit__path")
+        )
+    else:
+        rows = (
+            RoundTurnout.objects.filter(round=round)
+            .values("unit_id", "unit__name", "unit__path", "issued", "used")
+            .order_by("unit__path")
+        )
     return [UnitTurnout(r["unit_id"], r["unit__name"], r["issued"], r["used"]) for r in rows]
 
 
@@ -122,13 +137,14 @@ class OpenBallot:
 
 
 def ballot_by_token(token: str) -> OpenBallot:
-    """What a usable ballot shows. Raises BallotNotFound or BallotUnavailable ("used", "closed")."""
+    """What a usable ballot shows. Raises BallotNotFound (unknown token, or its round closed: the
+    tokens are deleted then) or BallotUnavailable ("used")."""
     ballot = BallotToken.objects.select_related("round").filter(pk=hash_token(token)).first()
     if ballot is None:
-        raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+        raise ballot_not_found()
     if ballot.used:
         raise BallotUnavailable(_("This ballot has already been used. Thank you for taking part."), code="used")
-    if ballot.round.state != RoundState.OPEN:
+    if ballot.round.state != RoundState.OPEN:  # a guard: round_close deletes the tokens
         raise BallotUnavailable(_("This evaluation round is closed; its ballots can no longer be used."), code="closed")
     subjects = list(Cadre.objects.filter(pk__in=ballot.subject_ids).order_by("name", "pk"))
     return OpenBallot(round=ballot.round, subjects=subjects, manifestations=manifestations_of(ballot.round_id))

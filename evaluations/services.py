@@ -46,6 +46,7 @@ from evaluations.models import (
     Relation,
     RoundResultSummary,
     RoundState,
+    RoundTurnout,
 )
 from evaluations.participation import load_plan
 from evaluations.permissions import can_create_round, can_manage_round, can_rate
@@ -218,6 +219,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def ballot_not_found() -> BallotNotFound:
+    """The error for a token that is not stored: mistyped, replaced by a reissue, or its round closed
+    (round_close deletes the tokens). One message for all, since no record of dead tokens is kept."""
+    return BallotNotFound(_("There is no ballot with this code, or its evaluation round has closed."), code="unknown")
+
+
 def _new_tokens(
     round: EvaluationRound, ballots: Iterable[tuple[int, tuple[int, ...], int | None]]
 ) -> list[IssuedToken]:
@@ -286,12 +293,17 @@ def round_open(*, actor: User, round: EvaluationRound) -> OpenedRound:
     return OpenedRound(round=locked, tokens=tokens)
 
 
-def _turnout_by_unit(round: EvaluationRound) -> dict[str, list[int]]:
-    rows = (
+def _freeze_turnout(round: EvaluationRound) -> dict[str, list[int]]:
+    """Store the round's turnout per unit as RoundTurnout rows; return it by unit code for the audit event."""
+    rows = list(
         BallotToken.objects.filter(round=round)
-        .values("unit__code")
+        .values("unit_id", "unit__code")
         .annotate(issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
         .order_by("unit__code")
+    )
+    RoundTurnout.objects.bulk_create(
+        [RoundTurnout(round=round, unit_id=r["unit_id"], issued=r["issued"], used=r["used"]) for r in rows],
+        batch_size=BATCH,
     )
     return {row["unit__code"]: [row["used"], row["issued"]] for row in rows}
 
@@ -299,9 +311,12 @@ def _turnout_by_unit(round: EvaluationRound) -> dict[str, list[int]]:
 def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
     """Close an open round: its tokens die, its self and leader pages stop taking ratings.
 
-    Waits for ballots being submitted at that moment (they hold the round FOR SHARE). The audit
-    event records the turnout per unit: that is how the trail learns about peer ballots (see
-    ballot_submit). Requires: the round is open; the actor manages it.
+    Waits for ballots being submitted at that moment (they hold the round FOR SHARE). The turnout per
+    unit is frozen in RoundTurnout and the round's tokens are deleted, in this transaction: a used
+    token row carries the transaction id (xmin) of the sheet it produced, so a DBA could match the two
+    for as long as the row exists (docs/SECURITY.md; the dead tuples go at the next VACUUM). The audit
+    event records the turnout too: that is how the trail learns about peer ballots (see ballot_submit).
+    Requires: the round is open; the actor manages it.
     Raises InvalidTransition or PermissionDenied.
     """
     with transaction.atomic():
@@ -310,12 +325,14 @@ def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
         )
         locked.close()
         locked.save()
+        turnout = _freeze_turnout(locked)
+        BallotToken.objects.filter(round=locked).delete()
         audit_record(
             actor=actor,
             action="evaluation_round.close",
             obj=locked,
             summary=f"closed round {locked.title}",
-            data={"turnout": _turnout_by_unit(locked)},
+            data={"turnout": turnout},
         )
     return locked
 
@@ -525,8 +542,10 @@ def ballot_submit(*, token: str, ratings: Sequence[RatingInput]) -> None:
     """Store one anonymous peer sheet and spend its token, in one transaction.
 
     Requires: the token exists, is unused, and its round is open; `ratings` rate exactly the
-    colleagues on the ballot. Raises BallotNotFound, BallotUnavailable (code "used" or "closed") or
-    ValidationError; in each case nothing is stored and the token stays as it was.
+    colleagues on the ballot. Raises BallotNotFound (also for a token of a closed round: round_close
+    deleted it), BallotUnavailable (code "used") or ValidationError; in each case nothing is stored
+    and the token stays as it was. A submission racing with the close either commits before it (the
+    close waits for the FOR SHARE lock) or finds the token gone.
     Two submissions of one token, even at the same instant, store one sheet: the token row is
     locked and re-read, and the second finds it used.
 
@@ -542,14 +561,14 @@ def ballot_submit(*, token: str, ratings: Sequence[RatingInput]) -> None:
         # The round before the token: the lock order every writer of tokens follows.
         found = _share_lock_round_of_token(token_hash)
         if found is None:
-            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+            raise ballot_not_found()
         round_id, state, manifestation_ids = found
         ballot = BallotToken.objects.select_for_update().filter(pk=token_hash).first()
-        if ballot is None:  # replaced by tokens_reissue while we waited
-            raise BallotNotFound(_("There is no ballot with this code."), code="unknown")
+        if ballot is None:  # replaced by tokens_reissue, or deleted by round_close, while we waited
+            raise ballot_not_found()
         if ballot.used:
             raise BallotUnavailable(_("This ballot has already been used. Nothing was stored."), code="used")
-        if state != RoundState.OPEN:
+        if state != RoundState.OPEN:  # not reached since round_close deletes the tokens; kept as a guard
             raise BallotUnavailable(_("This evaluation round is closed. Nothing was stored."), code="closed")
         _check_ratings(ratings, ballot.subject_ids, manifestation_ids)
 

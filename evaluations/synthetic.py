@@ -15,7 +15,8 @@ Realistic enough to test identification against a known truth, fast enough for 2
 What goes through the services: the round is created, opened and closed by round_create / round_open /
 round_close (state machine, assignments, audit). What does not, for speed: the ballots are drawn with the
 round's own sampler (participation.draw_peer_ballots) but from `seed`, so that the same seed gives the same
-ballots on any database, and they replace the tokens round_open printed; sheets, ratings and scores are
+ballots on any database, and they replace the tokens round_open printed (round_close then freezes their
+turnout and deletes them, as for any round); sheets, ratings and scores are
 inserted in bulk (COPY on PostgreSQL) instead of one ballot_submit each. The tables end up exactly as
 ballot_submit and identified_rating_submit leave them. Everything is deterministic given `seed`.
 """

@@ -12,9 +12,10 @@ import pytest
 from django.apps import apps
 from django.db import connection, models
 
-from evaluations.models import BallotToken, EvaluationRound, PeerRating, PeerScore, PeerSheet
-from evaluations.services import OpenedRound, ballot_submit, hash_token
+from evaluations.models import BallotToken, EvaluationRound, PeerRating, PeerScore, PeerSheet, RoundTurnout
+from evaluations.services import OpenedRound, ballot_submit, hash_token, round_close
 from project.audit.models import AuditEvent
+from tests.conftest import Personas
 from tests.evaluations.conftest import ratings_for
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,23 @@ def test_a_ballot_token_has_no_timestamp_no_holder_and_no_reference_to_a_sheet()
     ]
     assert foreign_tables(BallotToken) == {EvaluationRound._meta.db_table, "org_unit"}
     assert PeerSheet._meta.db_table not in foreign_tables(BallotToken)
+
+
+def test_the_frozen_turnout_holds_only_counts_per_unit() -> None:
+    assert columns(RoundTurnout) == {"id", "round_id", "unit_id", "issued", "used"}
+    assert foreign_tables(RoundTurnout) == {EvaluationRound._meta.db_table, "org_unit"}
+
+
+def test_after_the_close_no_token_row_is_left_to_match_a_sheet_by_transaction_id(
+    draft_round: EvaluationRound, opened: OpenedRound, personas: Personas
+) -> None:
+    # A used token row carries its sheet's xmin on PostgreSQL (docs/SECURITY.md): the close deletes them all.
+    first = opened.tokens[0]
+    ballot_submit(token=first.token, ratings=ratings_for(first.subject_ids, draft_round))
+    round_close(actor=personas.alice, round=draft_round)
+    assert not BallotToken.objects.filter(round=draft_round).exists()
+    assert list(RoundTurnout.objects.filter(round=draft_round).values_list("issued", "used")) == [(2, 1)]
+    assert PeerSheet.objects.filter(round=draft_round).count() == 1
 
 
 def test_no_table_anywhere_points_at_a_sheet_except_its_own_ratings() -> None:

@@ -63,16 +63,36 @@ def test_a_used_ballot_stores_nothing_and_says_so(draft_round: EvaluationRound, 
     assert stored_rows() == before
 
 
+CLOSED_OR_UNKNOWN = "There is no ballot with this code, or its evaluation round has closed."
+
+
 def test_a_ballot_of_a_closed_round_stores_nothing(
     draft_round: EvaluationRound, opened: OpenedRound, personas: Personas
 ) -> None:
     round_close(actor=personas.alice, round=draft_round)
     ballot = opened.tokens[0]
-    with pytest.raises(BallotUnavailable) as caught:
+    # The close deleted the round's tokens: the code is now unknown, as the one message says.
+    with translation.override("en"), pytest.raises(BallotNotFound) as caught:
         ballot_submit(token=ballot.token, ratings=ratings_for(ballot.subject_ids, draft_round))
-    assert caught.value.code == "closed"
+    assert caught.value.message == CLOSED_OR_UNKNOWN
+    with translation.override("en"), pytest.raises(BallotNotFound) as shown:
+        ballot_by_token(ballot.token)
+    assert shown.value.message == CLOSED_OR_UNKNOWN
     assert stored_rows() == (0, 0, 0)
-    assert not BallotToken.objects.get(pk=hash_token(ballot.token)).used
+    assert not BallotToken.objects.filter(round=draft_round).exists()
+
+
+def test_a_used_ballot_of_a_closed_round_is_gone_too(
+    draft_round: EvaluationRound, opened: OpenedRound, personas: Personas
+) -> None:
+    ballot = opened.tokens[0]
+    ballot_submit(token=ballot.token, ratings=ratings_for(ballot.subject_ids, draft_round))
+    round_close(actor=personas.alice, round=draft_round)
+    before = stored_rows()
+    with translation.override("en"), pytest.raises(BallotNotFound) as caught:
+        ballot_submit(token=ballot.token, ratings=ratings_for(ballot.subject_ids, draft_round, value=4))
+    assert caught.value.message == CLOSED_OR_UNKNOWN
+    assert stored_rows() == before == (1, 1, 5)
 
 
 def test_an_unknown_token_is_not_found(opened: OpenedRound) -> None:

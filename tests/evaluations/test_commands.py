@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
 
 from evaluations.models import (
     BallotToken,
@@ -18,6 +19,7 @@ from evaluations.models import (
     PeerScore,
     PeerSheet,
     RoundState,
+    RoundTurnout,
     SubjectResult,
 )
 from tests.conftest import Org, Personas
@@ -51,7 +53,10 @@ def test_seed_round_fills_the_tables_the_way_the_services_do() -> None:
     ratings = PeerRating.objects.filter(round=round)
     assert ratings.count() == payload["peer_ratings"]
     assert PeerSheet.objects.filter(round=round).count() == payload["ballots_returned"]
-    assert BallotToken.objects.filter(round=round, used=True).count() == payload["ballots_returned"]
+    # Closed through round_close: the tokens are gone, their turnout frozen per unit.
+    assert not BallotToken.objects.filter(round=round).exists()
+    turnout = RoundTurnout.objects.filter(round=round).aggregate(used=Sum("used"), units=Count("pk"))
+    assert turnout == {"used": payload["ballots_returned"], "units": 3}
     # Every rating scores every manifestation, as ballot_submit demands.
     assert PeerScore.objects.filter(rating__round=round).count() == 5 * ratings.count()
     # Self and leader assignments come from round_open; most are submitted.

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from evaluations.exceptions import InvalidTransition
 from evaluations.identification import round_identify
-from evaluations.models import EvaluationRound, Manifestation, RoundState
+from evaluations.models import BallotToken, EvaluationRound, Manifestation, RoundState, RoundTurnout
 from evaluations.permissions import allowed_round_actions, can_manage_round
+from evaluations.selectors import round_turnout
 from evaluations.services import (
+    OpenedRound,
     RoundOptions,
+    ballot_submit,
     manifestation_add,
     round_close,
     round_open,
@@ -23,7 +28,7 @@ from evaluations.services import (
 )
 from project.audit.models import AuditEvent
 from tests.conftest import Org, Personas
-from tests.evaluations.conftest import create_round
+from tests.evaluations.conftest import create_round, populate, ratings_for
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +122,32 @@ def test_the_close_event_records_turnout_per_unit_and_nothing_per_ballot(
     event = AuditEvent.objects.get(action="evaluation_round.close")
     # Section 1 (carl, dora) has two ballots; the bureau's only cadre has no colleague to rate.
     assert event.data == {"turnout": {"A-DRC-1": [0, 2]}}
+
+
+def test_closing_deletes_the_tokens_and_freezes_the_turnout_they_counted(
+    org: Org, draft_round: EvaluationRound, personas: Personas
+) -> None:
+    # Two units with ballots, so that the frozen rows are per unit and in tree order.
+    colleagues = populate(org.section_2, 3, "投资")
+    opened = round_open(actor=personas.alice, round=draft_round)
+    by_unit = {unit.pk: [t for t in opened.tokens if t.unit_id == unit.pk] for unit in (org.section_1, org.section_2)}
+    used = by_unit[org.section_1.pk][:1] + by_unit[org.section_2.pk][:2]
+    for ballot in used:
+        ballot_submit(token=ballot.token, ratings=ratings_for(ballot.subject_ids, draft_round))
+    other_round = create_round(personas.alice, org.district_a, title="另一轮")
+    other = round_open(actor=personas.alice, round=other_round)
+    while_open = round_turnout(round=draft_round)
+    assert len(while_open) == 2
+    assert [(t.unit_name, t.used, t.issued) for t in while_open] == [("综合科", 1, 2), ("投资科", 2, len(colleagues))]
+
+    round_close(actor=personas.alice, round=draft_round)
+
+    assert not BallotToken.objects.filter(round=draft_round).exists()
+    assert BallotToken.objects.filter(round=other_round).count() == len(other.tokens)  # another round keeps its own
+    frozen = {(t.unit_id, t.issued, t.used) for t in RoundTurnout.objects.filter(round=draft_round)}
+    assert frozen == {(t.unit_id, t.issued, t.used) for t in while_open}
+    draft_round.refresh_from_db()
+    assert round_turnout(round=draft_round) == while_open
 
 
 def _identify(*, actor: object, round: EvaluationRound) -> None:
@@ -220,3 +251,15 @@ def test_leaders_cadres_and_other_roles_see_no_round(
     draft_round: EvaluationRound, personas: Personas, persona: str
 ) -> None:
     assert not EvaluationRound.objects.visible_to(getattr(personas, persona)).exists()
+
+
+def test_the_migration_freezes_rounds_closed_before_it_and_deletes_their_tokens(
+    draft_round: EvaluationRound, opened: OpenedRound
+) -> None:
+    freeze = importlib.import_module("evaluations.migrations.0003_round_turnout").freeze_closed_rounds
+    ballot = opened.tokens[0]
+    ballot_submit(token=ballot.token, ratings=ratings_for(ballot.subject_ids, draft_round))
+    EvaluationRound.objects.filter(pk=draft_round.pk).update(state=RoundState.CLOSED)  # closed the old way
+    freeze(apps, None)  # the live registry stands in for the migration's historical one
+    assert not BallotToken.objects.filter(round=draft_round).exists()
+    assert list(RoundTurnout.objects.filter(round=draft_round).values_list("issued", "used")) == [(2, 1)]
