@@ -27,7 +27,14 @@ from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import AccountabilityMatter, ApplicantKind, ChecklistAnswer
 from cases.matters.services import AnswerInput
 from project.api.urls import Route
-from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ErrorSerializer, VisibleViewSet
+from project.api.views import (
+    ACTION_ERRORS,
+    READ_ERRORS,
+    EmptySerializer,
+    ErrorSerializer,
+    ReasonBody,
+    VisibleViewSet,
+)
 from project.audit.services import audit_log_read
 from project.org.models import User
 
@@ -146,12 +153,12 @@ class MatterViewSet(VisibleViewSet):
         """Accept the application (受理)."""
         return self._done(services.matter_accept(actor=request.user, matter=self.get_object()))
 
-    @_step(s.MatterReasonBody)
+    @_step(ReasonBody)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         """Do not accept the application (不予受理), with the reason."""
         matter = self.get_object()
-        data = self.payload(s.MatterReasonBody)
+        data = self.payload(ReasonBody)
         return self._done(services.matter_reject(actor=request.user, matter=matter, reason=data["reason"]))
 
     @_step()
@@ -206,12 +213,12 @@ class MatterViewSet(VisibleViewSet):
         decision = services.decision_confirm(actor=request.user, matter=self.get_object())
         return self.respond(decision, s.DecisionSerializer)
 
-    @_step(s.MatterReasonBody, s.DecisionSerializer)
+    @_step(ReasonBody, s.DecisionSerializer)
     @action(detail=True, methods=["post"], url_path="decline-decision")
     def decline_decision(self, request: Request, pk: str) -> Response:
         """Decline the waiting proposal, with the reason."""
         matter = self.get_object()
-        data = self.payload(s.MatterReasonBody)
+        data = self.payload(ReasonBody)
         decision = services.decision_decline(actor=request.user, matter=matter, reason=data["reason"])
         return self.respond(decision, s.DecisionSerializer)
 
@@ -248,12 +255,12 @@ class MatterViewSet(VisibleViewSet):
         verified = services.correction_task_verify(actor=request.user, task=task, note=data["note"])
         return self.respond(verified, s.CorrectionTaskSerializer)
 
-    @_step(s.MatterReasonBody)
+    @_step(ReasonBody)
     @action(detail=True, methods=["post"])
     def appeal(self, request: Request, pk: str) -> Response:
         """Record an appeal (申诉) of the decision."""
         matter = self.get_object()
-        data = self.payload(s.MatterReasonBody)
+        data = self.payload(ReasonBody)
         return self._done(services.matter_appeal(actor=request.user, matter=matter, reason=data["reason"]))
 
     @_step(s.FeedbackBody)

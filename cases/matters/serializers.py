@@ -22,7 +22,7 @@ from cases.matters.models import (
     MatterReviewer,
     MatterState,
 )
-from project.api.views import id_field
+from project.api.views import id_field, text_field
 from project.org.api import CadreRefSerializer, UnitRefSerializer, UserRefSerializer
 
 
@@ -125,13 +125,6 @@ class CorrectionTaskSerializer(serializers.ModelSerializer):  # type: ignore[typ
 # --- bodies ------------------------------------------------------------------------------------------------
 
 
-def _text(**kwargs: Any) -> serializers.CharField:
-    """Free text, blank allowed: the service says in its own words what is missing."""
-    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
-
-
-class MatterReasonBody(serializers.Serializer):  # type: ignore[type-arg]
-    reason = _text()
 
 
 class AssignReviewerBody(serializers.Serializer):  # type: ignore[type-arg]
@@ -141,17 +134,17 @@ class AssignReviewerBody(serializers.Serializer):  # type: ignore[type-arg]
 
 class ApplyBody(serializers.Serializer):  # type: ignore[type-arg]
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
-    statement = _text()
+    statement = text_field()
 
 
 class ExtendBody(serializers.Serializer):  # type: ignore[type-arg]
     until = serializers.DateField()
-    reason = _text()
+    reason = text_field()
 
 
 class ChecklistAnswerBody(serializers.Serializer):  # type: ignore[type-arg]
     value = serializers.ChoiceField(choices=AnswerValue.choices)
-    note = _text()
+    note = text_field()
 
 
 class ChecklistBody(serializers.Serializer):  # type: ignore[type-arg]
@@ -166,22 +159,22 @@ DECISION_CHOICES = [(o.value, o.label) for o in DECISION_OUTCOMES]
 
 class ProposeBody(serializers.Serializer):  # type: ignore[type-arg]
     outcome = serializers.ChoiceField(choices=DECISION_CHOICES)
-    justification = _text()
+    justification = text_field()
 
 
 class CorrectionTaskBody(serializers.Serializer):  # type: ignore[type-arg]
     owner = id_field("The owner's user id.")
-    description = _text()
+    description = text_field()
     deadline = serializers.DateField()
 
 
 class VerifyTaskBody(serializers.Serializer):  # type: ignore[type-arg]
     task = id_field("The correction task's id.")
-    note = _text()
+    note = text_field()
 
 
 class FeedbackBody(serializers.Serializer):  # type: ignore[type-arg]
-    text = _text()
+    text = text_field()
 
 
 class MatterFilterParams(serializers.Serializer):  # type: ignore[type-arg]

@@ -30,7 +30,7 @@ from cases.rectification.models import Commitment, RectificationCase, Talk, Visi
 from cases.rectification.services import CommitmentInput
 from project.api.permissions import hide_unless
 from project.api.urls import Route
-from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, VisibleViewSet
+from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ReasonBody, VisibleViewSet
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.org.models import Cadre, User
 
@@ -107,11 +107,11 @@ class CaseViewSet(VisibleViewSet):
         data = self.payload(s.NoteBody)
         return self._done(services.case_confirm(actor=request.user, case=self.get_object(), note=data["note"]))
 
-    @_step(s.ReasonBody)
+    @_step(ReasonBody)
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: str) -> Response:
         """Dismiss the nomination (不予确定)."""
-        data = self.payload(s.ReasonBody)
+        data = self.payload(ReasonBody)
         return self._done(services.case_dismiss(actor=request.user, case=self.get_object(), reason=data["reason"]))
 
     @_step(s.AssignLeaderBody)

@@ -26,7 +26,7 @@ from cases.rectification.models import (
     VisitVerdict,
     WithdrawalReason,
 )
-from project.api.views import id_field
+from project.api.views import id_field, text_field
 from project.org.api import CadreRefSerializer, UnitRefSerializer, UserRefSerializer
 
 # --- what goes out --------------------------------------------------------------------------------------
@@ -145,17 +145,10 @@ class VisitPlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 # --- bodies of the action endpoints -------------------------------------------------------------------------
 
 
-def _text(**kwargs: Any) -> serializers.CharField:
-    """Free text, blank allowed: the service says in its own words what is missing."""
-    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
-
 
 class NoteBody(serializers.Serializer):  # type: ignore[type-arg]
-    note = _text()
+    note = text_field()
 
-
-class ReasonBody(serializers.Serializer):  # type: ignore[type-arg]
-    reason = _text()
 
 
 class AssignLeaderBody(serializers.Serializer):  # type: ignore[type-arg]
@@ -164,7 +157,7 @@ class AssignLeaderBody(serializers.Serializer):  # type: ignore[type-arg]
 
 class EscalateBody(serializers.Serializer):  # type: ignore[type-arg]
     measure = serializers.ChoiceField(choices=HandlingMeasure.choices)
-    note = _text()
+    note = text_field()
 
 
 class RestartBody(serializers.Serializer):  # type: ignore[type-arg]
@@ -173,38 +166,38 @@ class RestartBody(serializers.Serializer):  # type: ignore[type-arg]
 
 class WithdrawBody(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.ChoiceField(choices=WithdrawalReason.choices)
-    note = _text()
+    note = text_field()
 
 
 class PlanBody(serializers.Serializer):  # type: ignore[type-arg]
-    measures = _text()
+    measures = text_field()
     period_months = serializers.IntegerField(required=False, default=6, min_value=0, max_value=32767)
 
 
 class CommitmentBody(serializers.Serializer):  # type: ignore[type-arg]
-    text = _text()
+    text = text_field()
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class CareBody(serializers.Serializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=CareKind.choices)
-    description = _text()
+    description = text_field()
     on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class TalkCommitmentBody(serializers.Serializer):  # type: ignore[type-arg]
-    text = _text()
+    text = text_field()
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class TalkBody(serializers.Serializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=TalkKind.choices, default=TalkKind.HEART_TO_HEART)
     held_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    place = _text()
+    place = text_field()
     recorder = id_field("The cadre id of the recorder.")
-    purpose = _text()
-    content = _text()
-    statement = _text()
+    purpose = text_field()
+    content = text_field()
+    statement = text_field()
     commitments = TalkCommitmentBody(many=True, required=False, default=list)
 
 
@@ -216,17 +209,17 @@ class VisitPlanBody(serializers.Serializer):  # type: ignore[type-arg]
     )
     window_start = serializers.DateField()
     window_end = serializers.DateField()
-    method = _text()
+    method = text_field()
 
 
 class ObservationBody(serializers.Serializer):  # type: ignore[type-arg]
-    text = _text()
+    text = text_field()
     observed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class VerdictBody(serializers.Serializer):  # type: ignore[type-arg]
     verdict = serializers.ChoiceField(choices=VisitVerdict.choices)
-    note = _text()
+    note = text_field()
 
 
 class CaseFilterParams(serializers.Serializer):  # type: ignore[type-arg]

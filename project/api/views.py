@@ -98,6 +98,17 @@ def id_field(help_text: str, **kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text=help_text, **kwargs)
 
 
+def text_field(**kwargs: Any) -> serializers.CharField:
+    """Free text in a request body, blank allowed: the service says in its own words what is missing."""
+    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
+
+
+class ReasonBody(serializers.Serializer):  # type: ignore[type-arg]
+    """The body of a step that takes only a written reason (a case's or a matter's)."""
+
+    reason = text_field()
+
+
 class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """The body of a 403, 404 or 409 (`code` on domain errors only)."""
 

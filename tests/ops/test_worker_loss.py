@@ -51,6 +51,15 @@ def _assert_rendered_exactly_once(document: Document, media_root: Path) -> None:
     assert renders.count() == 1
 
 
+@pytest.fixture
+def block_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder where the blocking kind leaves its marker (named to the worker by $OPS_BLOCK_DIR)."""
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    monkeypatch.setenv(BLOCK_DIR_ENV, str(folder))
+    return folder
+
+
 def _request(personas: Personas, kind: str) -> Document:
     return document_request(actor=personas.alice, kind=kind, obj=personas.carl_cadre, title="谈心谈话记录 陈刚")
 
@@ -59,12 +68,14 @@ def _request(personas: Personas, kind: str) -> Document:
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_render_leaves_the_task_to_a_second_worker_which_stores_one_document(
-    personas: Personas, blocking_kind: str, tmp_path: Path, media_root: Path, monkeypatch: pytest.MonkeyPatch
+    personas: Personas,
+    blocking_kind: str,
+    block_dir: Path,
+    tmp_path: Path,
+    media_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broker_url = require_redis()
-    block_dir = tmp_path / "marks"
-    block_dir.mkdir()
-    monkeypatch.setenv(BLOCK_DIR_ENV, str(block_dir))
 
     with celery_worker(queues=["pdf"], broker_url=broker_url, var_dir=tmp_path, include=WORKER_KINDS) as first:
         document = _request(personas, blocking_kind)
@@ -94,12 +105,14 @@ def test_a_worker_killed_mid_render_leaves_the_task_to_a_second_worker_which_sto
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_pool_process_killed_mid_render_gives_the_task_back_and_one_document_results(
-    personas: Personas, blocking_kind: str, tmp_path: Path, media_root: Path, monkeypatch: pytest.MonkeyPatch
+    personas: Personas,
+    blocking_kind: str,
+    block_dir: Path,
+    tmp_path: Path,
+    media_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broker_url = require_redis()
-    block_dir = tmp_path / "marks"
-    block_dir.mkdir()
-    monkeypatch.setenv(BLOCK_DIR_ENV, str(block_dir))
 
     with celery_worker(queues=["pdf"], broker_url=broker_url, var_dir=tmp_path, include=WORKER_KINDS) as worker:
         document = _request(personas, blocking_kind)
