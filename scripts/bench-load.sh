@@ -23,6 +23,8 @@ DURATION=${BENCH_DURATION:-30s}
 # Kept between runs so that collectstatic only copies what changed.
 VAR_DIR=${BENCH_VAR_DIR:-/tmp/lyingflat-bench-load}
 OUT=$(mktemp -d /tmp/lyingflat-bench-load-out.XXXXXX)
+# shellcheck source=scripts/production-env.sh
+. scripts/production-env.sh
 
 if ! "$BIN/python" -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)" "$PG_HOST" "$PG_PORT" 2>/dev/null; then
   echo "bench-load: PostgreSQL is not reachable on $PG_HOST:$PG_PORT; the benchmark needs it." >&2
@@ -45,14 +47,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export DJANGO_DEBUG=0
-export DJANGO_SECRET_KEY
-DJANGO_SECRET_KEY=$("$BIN/python" -c "import secrets; print(secrets.token_urlsafe(64))")
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export DJANGO_SECURE_SSL_REDIRECT=0  # no TLS proxy on loopback
-export DJANGO_VAR_DIR=$VAR_DIR
-export DATABASE_URL=postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB
-export DB_CONN_MAX_AGE=60
+production_env "$VAR_DIR" "$DB"
 export CELERY_TASK_ALWAYS_EAGER=0
 export GUNICORN_ACCESSLOG=/dev/null  # 100 clients' access log would measure the disk
 manage() { "$BIN/python" manage.py "$@"; }

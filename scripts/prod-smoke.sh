@@ -19,6 +19,9 @@ PG_USER=${PG_USER:-postgres}
 SMOKE_DB=lyingflat_smoke
 REDIS_URL=${SMOKE_REDIS_URL:-redis://127.0.0.1:6379/10}
 
+# shellcheck source=scripts/production-env.sh
+. scripts/production-env.sh
+
 say() { echo "prod-smoke: $*"; }
 fail() { echo "prod-smoke: FAILED: $*" >&2; exit 1; }
 
@@ -57,15 +60,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Production: no .env default, a real secret, the servers, the variables of deploy/production.env.example.
-export DJANGO_DEBUG=0
-export DJANGO_SECRET_KEY
-DJANGO_SECRET_KEY=$("$BIN/python" -c "import secrets; print(secrets.token_urlsafe(64))")
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export DJANGO_SECURE_SSL_REDIRECT=0
+production_env "$VAR_DIR" "$SMOKE_DB"
 export DJANGO_REQUIRE_2FA=0
-export DJANGO_VAR_DIR=$VAR_DIR
-export DATABASE_URL=postgres://$PG_USER@$PG_HOST:$PG_PORT/$SMOKE_DB
-export DB_CONN_MAX_AGE=60
 export CELERY_BROKER_URL=$REDIS_URL
 unset CELERY_TASK_ALWAYS_EAGER DJANGO_STATIC_MANIFEST
 manage() { "$BIN/python" manage.py "$@"; }
