@@ -34,9 +34,9 @@ from project.api.views import (
     ErrorSerializer,
     ReasonBody,
     VisibleViewSet,
+    active_user,
 )
 from project.audit.services import audit_log_read
-from project.org.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,13 +45,6 @@ def _step(body: type[serializers.Serializer[Any]] | None = None, response: Any =
     return extend_schema(
         request=body or EmptySerializer, responses={200: response or s.MatterDetailSerializer, **ACTION_ERRORS}
     )
-
-
-def _user(pk: int, field: str) -> User:
-    user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None:
-        raise serializers.ValidationError({field: [_("There is no active user with this id.")]})
-    return user
 
 
 @extend_schema_view(
@@ -127,7 +120,7 @@ class MatterViewSet(VisibleViewSet):
         assignment = services.matter_assign_reviewer(
             actor=request.user,
             matter=matter,
-            user=_user(data["user"], "user"),
+            user=active_user(data["user"], "user"),
             committee_chair=data["committee_chair"],
         )
         return self.respond(assignment, s.ReviewerSerializer)
@@ -237,7 +230,7 @@ class MatterViewSet(VisibleViewSet):
         task = services.correction_task_add(
             actor=request.user,
             matter=matter,
-            owner=_user(data["owner"], "owner"),
+            owner=active_user(data["owner"], "owner"),
             description=data["description"],
             deadline=data["deadline"],
         )

@@ -460,9 +460,8 @@ def checklist_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, as an attachment, for whoever may read the matter file; logged."""
-    row = found_or_404(ChecklistAnswer.objects.filter(pk=pk).exclude(attachment="").only("pk", "matter_id").first())
-    matter = _visible(request, row.matter_id)
-    row = ChecklistAnswer.objects.get(pk=pk)
+    row = found_or_404(ChecklistAnswer.objects.filter(pk=pk).exclude(attachment="").first())
+    matter = _visible(request, row.matter_id)  # 404 for a matter the user may not see, as for no such file
     try:
         handle = row.attachment.open("rb")
     except FileNotFoundError:

@@ -30,7 +30,7 @@ from cases.rectification.models import Commitment, RectificationCase, Talk, Visi
 from cases.rectification.services import CommitmentInput
 from project.api.permissions import hide_unless
 from project.api.urls import Route
-from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ReasonBody, VisibleViewSet
+from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ReasonBody, VisibleViewSet, active_user
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.org.models import Cadre, User
 
@@ -120,9 +120,7 @@ class CaseViewSet(VisibleViewSet):
         """Assign the leader in charge (分管领导): the case moves to talks (谈心谈话)."""
         case = self.get_object()
         data = self.payload(s.AssignLeaderBody, allowed=permissions.can_assign_leader_case(request.user, case))
-        leader = User.objects.filter(pk=data["leader"], is_active=True).first()
-        if leader is None:
-            raise serializers.ValidationError({"leader": [_("There is no active user with this id.")]})
+        leader = active_user(data["leader"], "leader")
         return self._done(services.case_assign_leader(actor=request.user, case=case, leader=leader))
 
     @_step()

@@ -16,6 +16,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
 from project.api.permissions import IsActiveUser
+from project.org.models import User
 
 
 class SchemaView(SpectacularAPIView):
@@ -96,6 +97,14 @@ class VisibleViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
 def id_field(help_text: str, **kwargs: Any) -> serializers.IntegerField:
     """A row id in a request body: a positive integer a database column can hold (else 400, not 500)."""
     return serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text=help_text, **kwargs)
+
+
+def active_user(pk: int, field: str) -> User:
+    """The active user a request body names by id in `field`; else a 400 on that field."""
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise serializers.ValidationError({field: [_("There is no active user with this id.")]})
+    return user
 
 
 def text_field(**kwargs: Any) -> serializers.CharField:
