@@ -8,8 +8,8 @@ formset. The kind and the recorder are picked from lists; every name, unit and p
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from django import forms
 from django.db.models import QuerySet
@@ -76,12 +76,21 @@ class BulkForm(StyledForm):
     text = forms.CharField(label=_("determination note or reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CaseFilterForm(StyledForm):
-    """The list's filters. The units are given as a list (fetched once): their options are rendered and the
-    chosen one is found in it, without the queries of a ModelChoiceField (a cursor for the options, a get()
-    for the value)."""
+class UnitOption(NamedTuple):
+    """A unit the case list can be narrowed to, as the filter reads it (no model instance per option)."""
 
-    unit = forms.TypedChoiceField(label=_("unit"), coerce=int, empty_value=None, required=False)
+    pk: int
+    name: str
+    path: str
+
+
+class CaseFilterForm(StyledForm):
+    """The list's filters. The units are given as (pk, name, path) rows fetched once: their options are
+    written from them and the chosen one is checked against them, without the queries of a ModelChoiceField
+    (a cursor for the options, a get() for the value) and without a ~200-option choices list normalised
+    for every page."""
+
+    unit = forms.IntegerField(label=_("unit"), required=False)
     state = forms.ChoiceField(label=_("state"), choices=[("", _("Any state")), *CaseState.choices], required=False)
     manifestation = forms.ChoiceField(
         label=_("manifestation"), choices=[("", _("Any manifestation")), *Manifestation.choices], required=False
@@ -110,18 +119,28 @@ class CaseFilterForm(StyledForm):
 
     SELECTS = ("unit", "state", "manifestation", "sort", "size")
 
-    def __init__(self, *args: Any, units: Sequence[Unit], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Sequence[UnitOption], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.units = {unit.pk: unit for unit in units}
-        self.fields["unit"].choices = [("", _("Any unit")), *((unit.pk, unit.name) for unit in units)]  # type: ignore[attr-defined]
 
     def clean_unit(self) -> Unit | None:
         pk = self.cleaned_data.get("unit")
-        return None if pk is None else self.units[pk]
+        if pk is None:
+            return None
+        if pk not in self.units:
+            message = forms.ChoiceField.default_error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice", params={"value": pk})
+        option = self.units[pk]
+        return Unit(pk=option.pk, name=option.name, path=option.path)
 
     def subtree_ids(self, unit: Unit) -> tuple[int, ...]:
         """The ids of the unit and of the units under it, from the units the form was given."""
         return tuple(pk for pk, other in self.units.items() if other.path.startswith(unit.path))
+
+    def _choices(self, name: str) -> Iterable[tuple[object, object]]:
+        if name == "unit":
+            return [("", _("Any unit")), *((unit.pk, unit.name) for unit in self.units.values())]
+        return self.fields[name].choices  # type: ignore[attr-defined,no-any-return]
 
     def selects(self) -> list[tuple[forms.BoundField, SafeString]]:
         """The select fields with their options as HTML, built here in one pass: a widget renders each of the
@@ -135,7 +154,7 @@ class CaseFilterForm(StyledForm):
             options = "".join(
                 f'<option value="{html.escape(str(value))}"{" selected" if str(value) == current else ""}>'
                 f"{html.escape(str(label))}</option>"
-                for value, label in field.field.choices  # type: ignore[attr-defined]
+                for value, label in self._choices(name)
             )
             result.append((field, mark_safe(options)))  # noqa: S308 (every value and label escaped above)
         return result

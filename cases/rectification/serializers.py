@@ -145,10 +145,8 @@ class VisitPlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 # --- bodies of the action endpoints -------------------------------------------------------------------------
 
 
-
 class NoteBody(serializers.Serializer):  # type: ignore[type-arg]
     note = text_field()
-
 
 
 class AssignLeaderBody(serializers.Serializer):  # type: ignore[type-arg]

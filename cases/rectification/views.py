@@ -8,6 +8,7 @@ ValidationError → the form again with everything entered (400).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -114,25 +115,36 @@ class CaseRow:
     overdue: bool
 
 
-def _case_rows(cases: Any) -> list[CaseRow]:
+def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
+    """The rows from the page's values() (a dict per case, LIST_COLUMNS): no model instances for a list."""
     states = {value: str(label) for value, label in CaseState.choices}
     manifestations = {value: str(label) for value, label in Manifestation.choices}
+    # reverse() once: every row's link differs only in the case's id.
+    url = reverse("cases:rectification:detail", args=[0]).removesuffix("0/")
     return [
         CaseRow(
-            pk=str(case.pk),
-            url=reverse("cases:rectification:detail", args=[case.pk]),
-            cadre=case.cadre.name,
-            repeat_offence=case.repeat_offence,
-            unit=case.unit.name,
-            nominated=case.state == CaseState.NOMINATED,
-            state=states.get(case.state, case.state),
-            manifestations="；".join(manifestations.get(code, code) for code in case.manifestations),
-            leader=str(case.leader) if case.leader else "—",
-            period_end=case.period_end.isoformat() if case.period_end else "—",
-            overdue=case.is_overdue,
+            pk=str(case["pk"]),
+            url=f"{url}{case['pk']}/",
+            cadre=case["cadre__name"],
+            repeat_offence=case["repeat_offence"],
+            unit=case["unit__name"],
+            nominated=case["state"] == CaseState.NOMINATED,
+            state=states.get(case["state"], case["state"]),
+            manifestations="；".join(manifestations.get(code, code) for code in case["manifestations"]),
+            leader=_user_name(case, "leader__"),
+            period_end=case["period_end"].isoformat() if case["period_end"] else "—",
+            overdue=case["is_overdue"],
         )
         for case in cases
     ]
+
+
+def _user_name(row: dict[str, Any], prefix: str) -> str:
+    """str(User) from a values() row: the display name, else the full name, else the username; "—" if none."""
+    if row[f"{prefix}username"] is None:
+        return "—"
+    full_name = f"{row[f'{prefix}first_name']} {row[f'{prefix}last_name']}".strip()
+    return str(row[f"{prefix}display_name"] or full_name or row[f"{prefix}username"])
 
 
 # Lists longer than this show "more than N cases" unless the user asks for the exact total (?count=all):
@@ -141,6 +153,7 @@ COUNT_AT_MOST = 1000
 
 # What a row of the list shows (the rest of a case, its long texts and evidence among them, is not read).
 LIST_COLUMNS = (
+    "pk",
     "state",
     "manifestations",
     "period_end",
@@ -148,6 +161,7 @@ LIST_COLUMNS = (
     "cadre__name",
     "unit__name",
     *(f"leader__{name}" for name in ("display_name", "first_name", "last_name", "username")),  # str(user)
+    "is_overdue",
 )
 
 
@@ -173,7 +187,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """
     user = request_user(request)
     today = timezone.localdate()
-    units = list(selectors.filter_units(user=user).only("pk", "name", "path"))
+    units = [case_forms.UnitOption(*row) for row in selectors.filter_units(user=user).values_list("pk", "name", "path")]
     form = case_forms.CaseFilterForm(request.GET or None, units=units)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     unit = data.get("unit")
@@ -186,7 +200,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         sort=data.get("sort") or selectors.DEFAULT_SORT,
     )
     size = data.get("size") or DEFAULT_PAGE_SIZE
-    cases = selectors.case_list(user=user, today=today, filters=filters).only(*LIST_COLUMNS)
+    cases = selectors.case_list(user=user, today=today, filters=filters).values(*LIST_COLUMNS)
     number = request.GET.get("page")
     paginator: Paginator  # type: ignore[type-arg]
     if request.GET.get("count") == "all":

@@ -53,7 +53,9 @@ def test_the_minimal_view_returns_the_same_page_as_the_case_list() -> None:
     client.force_login(seeded.admin)
     with override_settings(ROOT_URLCONF=bench_cases.__name__):
         for query in ("", "state=rectifying", "sort=cadre&page=2", "overdue=on", "count=all&sort=unit"):
-            listed = [case.pk for case in client.get(f"{reverse('cases:rectification:list')}?{query}").context["page"]]
+            listed = [
+                case["pk"] for case in client.get(f"{reverse('cases:rectification:list')}?{query}").context["page"]
+            ]
             minimal = [row["pk"] for row in client.get(f"/__bench__/cases/?{query}").json()["rows"]]
             assert listed == minimal, query
 
