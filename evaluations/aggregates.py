@@ -1,14 +1,17 @@
 """The scoring inputs of a round, computed with GROUP BY in the database (evaluations.scoring's docstring
 says which aggregates, and why). Python only ever loops over per-SUBJECT rows, never over ratings.
 
-Three statements, each one pass over its rows:
+At close, once (`sheet_figures`, called by evaluations.sealing before the sheets are dissolved): one CTE
+chain over PeerRating ⋈ PeerScore grouped by sheet — per rating its sheet score, lowest and highest
+answer; per subject n(s) and m(s); per ballot (a PeerSheet) its offset o(b) over the subjects whose group
+reaches k (kept when it has at least 3 of them) and whether it is straight-lined; per subject the sum and
+count of its ballots' offsets and its straight-lined sheets; and, once, the round's straight-lined ballot
+count. Frozen as SheetFigures and EvaluationRound.straight_lined_ballots.
 
-- peer: one CTE chain over PeerRating ⋈ PeerScore — per rating its sheet score, lowest and highest
-  answer and per-manifestation answers (one pivot column per manifestation); per subject n(s), m(s),
-  unfavourable sheets and per-manifestation means; per ballot (a PeerSheet) its offset o(b) over the
-  subjects whose group reaches k (kept when it has at least 3 of them) and whether it is straight-lined;
-  per subject the sum and count of its ballots' offsets and its straight-lined sheets; and, once, the
-  round's straight-lined ballot count.
+At identification, three statements, each one pass over its rows:
+
+- peer: per rating its score and per-manifestation answers (one pivot column per manifestation); per
+  subject n(s), m(s), unfavourable sheets and per-manifestation means; joined to the frozen SheetFigures.
 - identified: the same per rating, then per (subject, relation) for the submitted self and leader sheets.
 - roster and marks: who the round's cadres are (and their unit now) and their CadreMarks.
 
@@ -40,6 +43,7 @@ from evaluations.models import (
     PeerRating,
     PeerScore,
     Relation,
+    SheetFigures,
 )
 from project.org.models import Cadre, CadreMark, MarkKind
 
@@ -118,32 +122,32 @@ class PeerAggregate:
     straight_lined_sheets: int
 
 
-def peer_aggregates(
-    round_id: int, *, k: int, manifestations: Sequence[tuple[int, str]]
-) -> tuple[dict[int, PeerAggregate], int]:
-    """Per subject its peer aggregates, and the round's straight-lined ballot count: one statement."""
-    ids = [mid for mid, _code in manifestations]
-    codes = [code for _mid, code in manifestations]
-    pivot, pivot_params = _pivot(ids)
-    unfavourable, grade_params = _unfavourable_case()
+@dataclass(frozen=True)
+class SheetFigure:
+    """A subject's figures that need the peer ratings grouped by sheet (frozen as models.SheetFigures)."""
+
+    offset_sum: float
+    offset_sheets: int
+    straight_lined_sheets: int
+
+
+def sheet_figures(round_id: int, *, k: int) -> tuple[dict[int, SheetFigure], int]:
+    """Per subject the figures of its ballots, and the round's straight-lined ballot count: one statement over
+    the ratings still grouped by sheet — an open round's, taken at close by evaluations.sealing."""
     ratings, scores = _table(PeerRating), _table(PeerScore)
-    # `rated` is used several times, so both engines compute it once. m(s) includes every sheet of s; only
-    # subjects with n(s) >= k count in a ballot's offset, and only ballots with >= 3 such subjects are moved.
+    # `rated` and `ballot` are used several times, so both engines compute them once. m(s) includes every
+    # sheet of s; only subjects with n(s) >= k count in a ballot's offset, and only ballots with >= 3 such
+    # subjects are moved.
     sql = f"""
         WITH rated AS (
-            SELECT r.sheet_id, r.subject_id, {unfavourable} AS unfavourable,
-                   SUM(s.value) AS total, COUNT(*) AS answers,
-                   CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score,
-                   MIN(s.value) AS low, MAX(s.value) AS high, {pivot}
+            SELECT r.sheet_id, r.subject_id, CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score,
+                   MIN(s.value) AS low, MAX(s.value) AS high
             FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
-            WHERE r.round_id = %s
-            GROUP BY r.id, r.sheet_id, r.subject_id, r.grade
+            WHERE r.round_id = %s AND r.sheet_id IS NOT NULL
+            GROUP BY r.id, r.sheet_id, r.subject_id
         ),
         subject AS (
-            SELECT subject_id, COUNT(*) AS sheets, AVG(score) AS mean, SUM(unfavourable) AS unfavourable,
-                   SUM(total) AS total, SUM(answers) AS answers, MIN(answers) AS fewest, MAX(answers) AS most,
-                   {_sums(ids, "rated")}
-            FROM rated GROUP BY subject_id
+            SELECT subject_id, COUNT(*) AS sheets, AVG(score) AS mean FROM rated GROUP BY subject_id
         ),
         ballot AS (
             SELECT rated.sheet_id,
@@ -153,48 +157,73 @@ def peer_aggregates(
                    CASE WHEN COUNT(*) >= %s AND MIN(rated.low) = MAX(rated.high) THEN 1 ELSE 0 END AS straight
             FROM rated JOIN subject ON subject.subject_id = rated.subject_id
             GROUP BY rated.sheet_id
-        ),
-        adjustment AS (
-            SELECT rated.subject_id, SUM(ballot.deviation) AS offset_sum, COUNT(ballot.deviation) AS offset_sheets,
-                   SUM(ballot.straight) AS straight_sheets
-            FROM rated JOIN ballot ON ballot.sheet_id = rated.sheet_id
-            GROUP BY rated.subject_id
         )
-        SELECT subject.subject_id, subject.sheets, subject.unfavourable,
-               COALESCE(adjustment.offset_sum, 0), adjustment.offset_sheets, adjustment.straight_sheets,
-               (SELECT COUNT(*) FROM ballot WHERE straight = 1) AS straight_ballots,
-               subject.total, subject.answers, subject.mean, subject.fewest, subject.most,
-               {", ".join(f"subject.s{i}, subject.c{i}" for i in range(len(ids)))}
-        FROM subject JOIN adjustment ON adjustment.subject_id = subject.subject_id
+        SELECT rated.subject_id, COALESCE(SUM(ballot.deviation), 0), COUNT(ballot.deviation), SUM(ballot.straight),
+               (SELECT COUNT(*) FROM ballot WHERE straight = 1) AS straight_ballots
+        FROM rated JOIN ballot ON ballot.sheet_id = rated.sheet_id
+        GROUP BY rated.subject_id
     """  # noqa: S608 (table names are the models' own; every value is a parameter)
-    params: list[str | int] = [
-        *grade_params,
-        *pivot_params,
-        round_id,
-        k,
-        scoring.SEVERITY_MIN_SUBJECTS,
-        k,
-        scoring.STRAIGHT_LINE_MIN_SUBJECTS,
-    ]
-    result: dict[int, PeerAggregate] = {}
+    params = [round_id, k, scoring.SEVERITY_MIN_SUBJECTS, k, scoring.STRAIGHT_LINE_MIN_SUBJECTS]
+    result: dict[int, SheetFigure] = {}
     straight_ballots = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            subject_id, sheets, unfavourable_sheets, offset_sum, offset_sheets, straight_sheets = row[:6]
-            straight_ballots = int(row[6])
-            result[int(subject_id)] = PeerAggregate(
-                ratings=scoring.RelationAggregate(
-                    sheets=int(sheets),
-                    mean=_mean(*row[7:12]),
-                    unfavourable=int(unfavourable_sheets),
-                    per_manifestation=_per_manifestation(codes, row, 12),
-                ),
+        for subject_id, offset_sum, offset_sheets, straight_sheets, straight in cursor.fetchall():
+            straight_ballots = int(straight)
+            result[int(subject_id)] = SheetFigure(
                 offset_sum=round(float(offset_sum), SNAP_DIGITS),
                 offset_sheets=int(offset_sheets),
                 straight_lined_sheets=int(straight_sheets),
             )
     return result, straight_ballots
+
+
+def peer_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, PeerAggregate]:
+    """Per subject its peer aggregates: one statement over the ratings, joined to the figures frozen from
+    their sheets when the round closed (SheetFigures)."""
+    ids = [mid for mid, _code in manifestations]
+    codes = [code for _mid, code in manifestations]
+    pivot, pivot_params = _pivot(ids)
+    unfavourable, grade_params = _unfavourable_case()
+    ratings, scores, figures = _table(PeerRating), _table(PeerScore), _table(SheetFigures)
+    sql = f"""
+        WITH rated AS (
+            SELECT r.subject_id, {unfavourable} AS unfavourable,
+                   SUM(s.value) AS total, COUNT(*) AS answers,
+                   CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score, {pivot}
+            FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
+            WHERE r.round_id = %s
+            GROUP BY r.id, r.subject_id, r.grade
+        ),
+        subject AS (
+            SELECT subject_id, COUNT(*) AS sheets, AVG(score) AS mean, SUM(unfavourable) AS unfavourable,
+                   SUM(total) AS total, SUM(answers) AS answers, MIN(answers) AS fewest, MAX(answers) AS most,
+                   {_sums(ids, "rated")}
+            FROM rated GROUP BY subject_id
+        )
+        SELECT subject.subject_id, subject.sheets, subject.unfavourable,
+               COALESCE(f.offset_sum, 0), COALESCE(f.offset_sheets, 0), COALESCE(f.straight_lined_sheets, 0),
+               subject.total, subject.answers, subject.mean, subject.fewest, subject.most,
+               {", ".join(f"subject.s{i}, subject.c{i}" for i in range(len(ids)))}
+        FROM subject LEFT JOIN {figures} f ON f.round_id = %s AND f.subject_id = subject.subject_id
+    """  # noqa: S608 (table names are the models' own; every value is a parameter)
+    result: dict[int, PeerAggregate] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*grade_params, *pivot_params, round_id, round_id])
+        for row in cursor.fetchall():
+            subject_id, sheets, unfavourable_sheets, offset_sum, offset_sheets, straight_sheets = row[:6]
+            result[int(subject_id)] = PeerAggregate(
+                ratings=scoring.RelationAggregate(
+                    sheets=int(sheets),
+                    mean=_mean(*row[6:11]),
+                    unfavourable=int(unfavourable_sheets),
+                    per_manifestation=_per_manifestation(codes, row, 11),
+                ),
+                offset_sum=round(float(offset_sum), SNAP_DIGITS),
+                offset_sheets=int(offset_sheets),
+                straight_lined_sheets=int(straight_sheets),
+            )
+    return result
 
 
 def identified_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, _Relations]:
@@ -286,7 +315,7 @@ def round_inputs(round: EvaluationRound, *, today: date) -> RoundInputs:
             with connection.cursor() as cursor:
                 for statement in POSTGRES_SETTINGS:
                     cursor.execute(statement)
-        peers, straight_ballots = peer_aggregates(round.pk, k=round.k_anonymity, manifestations=manifestations)
+        peers = peer_aggregates(round.pk, manifestations=manifestations)
         identified = identified_aggregates(round.pk, manifestations=manifestations)
         relapsed, exempted = mark_flags(round, today=today)
         unit_of = round_roster(round)
@@ -313,6 +342,6 @@ def round_inputs(round: EvaluationRound, *, today: date) -> RoundInputs:
     return RoundInputs(
         subjects=tuple(subjects),
         unit_of=unit_of,
-        straight_lined_ballots=straight_ballots,
+        straight_lined_ballots=round.straight_lined_ballots or 0,
         manifestation_codes=tuple(code for _mid, code in manifestations),
     )

@@ -10,15 +10,18 @@ Anonymity of peer ratings is a property of this schema, not a promise of the cod
   only the used / issued counts per unit.
 - `PeerSheet`, `PeerRating` and `PeerScore` hold what was said: random UUID keys (or a composite key
   with no surrogate column), no rater, no token, no timestamp. No audit event is written per ballot.
+- At close the sheets are sealed (evaluations.sealing): the figures scoring needs from them are frozen in
+  `SheetFigures`, the ratings and scores rewritten with no sheet in a random order, the sheets deleted.
 
-What the schema cannot hide, and the code does not try to (see services.ballot_submit), known to
-anyone with SQL access to the live database:
+What the schema cannot hide while a round is open, known to anyone with SQL access to the live database
+(docs/SECURITY.md, "Known limits"):
 - the engine's own bookkeeping: PostgreSQL's physical row order and transaction ids show the order in
   which sheets arrived, and a used token's row carries the same transaction id (xmin) as its sheet's
-  rows until that token row is written again or deleted (at close), and its dead tuple until VACUUM;
+  rows until that token row is deleted (at close), and its dead tuple until VACUUM;
 - a sheet's subject list: in a group where every colleague rates every other it is the group minus
-  the rater (and the rater's declared conflicts), which names the rater. Sampled ballots in larger
-  groups do not, as long as the draw cannot be re-run (participation.sampling_seed is keyed).
+  the rater (and the rater's declared conflicts), which names the rater — until the close dissolves it.
+  Sampled ballots in larger groups do not, as long as the draw cannot be re-run
+  (participation.sampling_seed is keyed).
 """
 
 from __future__ import annotations
@@ -189,6 +192,10 @@ class EvaluationRound(ConcurrentTransitionMixin, models.Model):
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    # Frozen with SheetFigures when the round closes and its peer sheets are dissolved (evaluations.sealing).
+    straight_lined_ballots = models.PositiveIntegerField(
+        _("straight-lined ballots"), null=True, blank=True, editable=False
+    )
 
     objects = EvaluationRoundQuerySet.as_manager()
 
@@ -392,7 +399,11 @@ class RoundTurnout(models.Model):
 
 
 class PeerSheet(models.Model):
-    """One submitted peer ballot: a random id and its round. Nothing else, on purpose."""
+    """One submitted peer ballot: a random id and its round. Nothing else, on purpose.
+
+    Exists only while the round is open: at close, what scoring needs from the grouping is frozen in
+    SheetFigures and the sheets are dissolved (evaluations.sealing): their ratings lose `sheet`.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(
@@ -408,10 +419,13 @@ class PeerSheet(models.Model):
 
 
 class PeerRating(models.Model):
-    """A peer sheet's rating of one colleague. `round` repeats the sheet's, so that GROUP BY needs no join."""
+    """A peer sheet's rating of one colleague. `round` repeats the sheet's, so that GROUP BY needs no join.
+    `sheet` is None once the round has closed (evaluations.sealing)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    sheet = models.ForeignKey(PeerSheet, verbose_name=_("sheet"), on_delete=models.CASCADE, related_name="ratings")
+    sheet = models.ForeignKey(
+        PeerSheet, verbose_name=_("sheet"), on_delete=models.CASCADE, related_name="ratings", null=True, blank=True
+    )
     round = models.ForeignKey(EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="+")
     subject = models.ForeignKey(Cadre, verbose_name=_("rated cadre"), on_delete=models.PROTECT, related_name="+")
     grade = models.CharField(_("overall grade"), max_length=20, choices=Grade.choices)
@@ -444,6 +458,30 @@ class PeerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manifestation_id}: {self.value}"
+
+
+class SheetFigures(models.Model):
+    """What scoring needs from one cadre's peer ratings grouped by sheet, frozen when the round closes.
+
+    A sheet's subject set can name its rater (in a small unit it is the unit minus the rater), so the
+    grouping does not outlive the round's close: these figures are taken from it, then it is dissolved
+    (evaluations.sealing). They depend on the round's k, which cannot change after the round is created.
+    """
+
+    round = models.ForeignKey(EvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Cadre, verbose_name=_("rated cadre"), on_delete=models.PROTECT, related_name="+")
+    # The sum and count of the severity offsets of the ballots that rated the cadre (scoring.SubjectInput).
+    offset_sum = models.FloatField(_("sum of ballot offsets"))
+    offset_sheets = models.PositiveIntegerField(_("ballots with an offset"))
+    straight_lined_sheets = models.PositiveIntegerField(_("straight-lined sheets"))
+
+    class Meta:
+        verbose_name = _("sheet figures")
+        verbose_name_plural = _("sheet figures")
+        constraints = [models.UniqueConstraint(fields=["round", "subject"], name="evaluations_sheetfigures_once")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} · {self.subject_id}"
 
 
 # --- Identified ratings: self and leader ----------------------------------------------------------

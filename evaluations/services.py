@@ -50,6 +50,7 @@ from evaluations.models import (
 )
 from evaluations.participation import load_plan
 from evaluations.permissions import can_create_round, can_manage_round, can_rate
+from evaluations.sealing import seal_peer_sheets
 from project.audit.services import audit_record
 from project.org.models import Cadre, Role, Unit
 from project.org.permissions import has_role
@@ -311,11 +312,13 @@ def _freeze_turnout(round: EvaluationRound) -> dict[str, list[int]]:
 def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
     """Close an open round: its tokens die, its self and leader pages stop taking ratings.
 
-    Waits for ballots being submitted at that moment (they hold the round FOR SHARE). The turnout per
-    unit is frozen in RoundTurnout and the round's tokens are deleted, in this transaction: a used
-    token row carries the transaction id (xmin) of the sheet it produced, so a DBA could match the two
-    for as long as the row exists (docs/SECURITY.md; the dead tuples go at the next VACUUM). The audit
-    event records the turnout too: that is how the trail learns about peer ballots (see ballot_submit).
+    Waits for ballots being submitted at that moment (they hold the round FOR SHARE). In this
+    transaction: the turnout per unit is frozen in RoundTurnout and the round's tokens are deleted (a
+    used token row carries the transaction id, xmin, of the sheet it produced, so a DBA could match the
+    two for as long as the row exists; the dead tuples go at the next VACUUM), and the peer sheets are
+    sealed — their figures frozen, their grouping dissolved (evaluations.sealing; docs/SECURITY.md). The
+    audit event records the turnout too: that is how the trail learns about peer ballots (see
+    ballot_submit).
     Requires: the round is open; the actor manages it.
     Raises InvalidTransition or PermissionDenied.
     """
@@ -327,6 +330,7 @@ def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
         locked.save()
         turnout = _freeze_turnout(locked)
         BallotToken.objects.filter(round=locked).delete()
+        seal_peer_sheets(locked)
         audit_record(
             actor=actor,
             action="evaluation_round.close",

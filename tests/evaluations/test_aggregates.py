@@ -1,7 +1,8 @@
 """The SQL aggregates equal the row-by-row definition (tests/evaluations/test_scoring.py's oracle).
 
-Rounds are built through the real services; the reference reads the stored rows back into Python and
-computes what scoring.SubjectInput must hold, sheet by sheet. Runs on SQLite and on PostgreSQL.
+Rounds are built through the real services; the reference reads the stored rows back into Python — before
+the close, which dissolves the sheets (evaluations.sealing) — and computes what scoring.SubjectInput must
+hold, sheet by sheet. Runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from evaluations.models import (
     Relation,
 )
 from evaluations.scoring import RelationAggregate, SubjectInput
-from evaluations.services import RoundOptions
+from evaluations.services import RoundOptions, round_close
 from project.org.models import CadreMark, MarkKind
 from tests.conftest import Org, Personas
 from tests.evaluations.built_rounds import BuiltRound, build_closed_round
@@ -81,11 +82,20 @@ def assert_same_relation(actual: RelationAggregate, expected: RelationAggregate)
     assert dict(actual.per_manifestation) == pytest.approx(dict(expected.per_manifestation))
 
 
-def assert_matches_reference(built: BuiltRound) -> dict[int, SubjectInput]:
+def build_and_close(org: Org, personas: Personas, **options: Any) -> tuple[BuiltRound, list[PeerSheet]]:
+    """The built round, closed, and its peer rows as they were grouped in sheets before the close."""
+    built = build_closed_round(org, personas, close=False, **options)
+    rows = peer_rows(built.round)
+    assert len({row.ballot for row in rows}) > 1
+    round_close(actor=personas.alice, round=built.round)
+    built.round.refresh_from_db()
+    return built, rows
+
+
+def assert_matches_reference(built: BuiltRound, rows: list[PeerSheet]) -> dict[int, SubjectInput]:
     round = built.round
     inputs = round_inputs(round, today=TODAY)
     by_subject = {s.subject_id: s for s in inputs.subjects}
-    rows = peer_rows(round)
     expected_peers = peer_inputs_from_sheets(rows, round.k_anonymity)
     expected_self = identified_reference(round, Relation.SELF)
     expected_leader = identified_reference(round, Relation.LEADER)
@@ -104,8 +114,8 @@ def assert_matches_reference(built: BuiltRound) -> dict[int, SubjectInput]:
 def test_the_aggregates_of_a_round_where_everyone_rates_everyone_equal_the_row_by_row_reference(
     org: Org, personas: Personas
 ) -> None:
-    built = build_closed_round(org, personas)
-    by_subject = assert_matches_reference(built)
+    built, rows = build_and_close(org, personas)
+    by_subject = assert_matches_reference(built, rows)
     # The fixture is what it says: a straight-lined ballot, offsets applied, and groups below k.
     assert built.straight_lined_ballots == 1
     assert all(by_subject[c.pk].peer_ratings.sheets == 1 for c in built.section_2)
@@ -117,15 +127,15 @@ def test_the_aggregates_of_a_round_where_everyone_rates_everyone_equal_the_row_b
 def test_the_aggregates_of_a_sampled_round_with_uneven_reference_sets_equal_the_reference(
     org: Org, personas: Personas
 ) -> None:
-    built = build_closed_round(org, personas, options=RoundOptions(small_unit_size=4, min_peer_sheets=3), seed=11)
-    by_subject = assert_matches_reference(built)
+    built, rows = build_and_close(org, personas, options=RoundOptions(small_unit_size=4, min_peer_sheets=3), seed=11)
+    by_subject = assert_matches_reference(built, rows)
     peer_counts = {by_subject[c.pk].peer_ratings.sheets for c in built.section_1}
     assert peer_counts <= {2, 3}  # one ballot never came back: some groups fall below k
 
 
 def test_a_higher_k_moves_fewer_ballots_and_still_equals_the_reference(org: Org, personas: Personas) -> None:
-    built = build_closed_round(org, personas, options=RoundOptions(k_anonymity=6), seed=3)
-    assert_matches_reference(built)
+    built, rows = build_and_close(org, personas, options=RoundOptions(k_anonymity=6), seed=3)
+    assert_matches_reference(built, rows)
 
 
 def test_every_cadre_of_the_round_has_inputs_even_when_nobody_rated_them(org: Org, personas: Personas) -> None:
@@ -140,9 +150,12 @@ def test_every_cadre_of_the_round_has_inputs_even_when_nobody_rated_them(org: Or
 def test_a_round_without_peer_sheets_has_no_peer_aggregates_and_no_straight_lined_ballots(
     org: Org, personas: Personas
 ) -> None:
-    built = build_closed_round(org, personas)
-    PeerRating.objects.filter(round=built.round).delete()
-    assert peer_aggregates(built.round.pk, k=3, manifestations=codes_of(built.round)) == ({}, 0)
+    built = build_closed_round(org, personas, close=False)
+    PeerRating.objects.filter(round=built.round).delete()  # as if no ballot had come back
+    round_close(actor=personas.alice, round=built.round)
+    built.round.refresh_from_db()
+    assert peer_aggregates(built.round.pk, manifestations=codes_of(built.round)) == {}
+    assert built.round.straight_lined_ballots == 0
     inputs = round_inputs(built.round, today=TODAY)
     assert all(s.peer_ratings.sheets == 0 for s in inputs.subjects)
     assert inputs.straight_lined_ballots == 0

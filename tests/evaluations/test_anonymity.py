@@ -86,7 +86,7 @@ def test_after_the_close_no_token_row_is_left_to_match_a_sheet_by_transaction_id
     round_close(actor=personas.alice, round=draft_round)
     assert not BallotToken.objects.filter(round=draft_round).exists()
     assert list(RoundTurnout.objects.filter(round=draft_round).values_list("issued", "used")) == [(2, 1)]
-    assert PeerSheet.objects.filter(round=draft_round).count() == 1
+    assert not PeerSheet.objects.filter(round=draft_round).exists()  # sealed (tests/evaluations/test_sealing.py)
 
 
 def test_no_table_anywhere_points_at_a_sheet_except_its_own_ratings() -> None:

@@ -20,6 +20,7 @@ from evaluations.models import (
     PeerSheet,
     RoundState,
     RoundTurnout,
+    SheetFigures,
     SubjectResult,
 )
 from tests.conftest import Org, Personas
@@ -52,8 +53,9 @@ def test_seed_round_fills_the_tables_the_way_the_services_do() -> None:
     round = EvaluationRound.objects.get(pk=payload["round_id"])
     ratings = PeerRating.objects.filter(round=round)
     assert ratings.count() == payload["peer_ratings"]
-    assert PeerSheet.objects.filter(round=round).count() == payload["ballots_returned"]
-    # Closed through round_close: the tokens are gone, their turnout frozen per unit.
+    # Closed through round_close: the tokens are gone, their turnout frozen per unit, the sheets sealed.
+    assert not PeerSheet.objects.filter(round=round).exists()
+    assert SheetFigures.objects.filter(round=round).count() == ratings.values("subject_id").distinct().count()
     assert not BallotToken.objects.filter(round=round).exists()
     turnout = RoundTurnout.objects.filter(round=round).aggregate(used=Sum("used"), units=Count("pk"))
     assert turnout == {"used": payload["ballots_returned"], "units": 3}

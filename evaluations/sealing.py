@@ -1,0 +1,91 @@
+"""Sealing a round's peer sheets when it closes: what scoring needs from their grouping is frozen, then the
+grouping is dissolved, so that no one with SQL access can tell which ratings one person gave.
+
+Why: a sheet's subject set can name its rater — in a small unit every colleague rates every other, so a
+sheet rates the unit minus its rater (docs/SECURITY.md, "Known limits"). Scoring needs the grouping for
+two things only, the ballots' severity offsets and straight-lining (evaluations.scoring), and both are
+determined once the round closes (no sheet arrives after, and k cannot change after the round is
+created). So, in the closing transaction:
+
+1. `aggregates.sheet_figures` computes them from the sheets, and they are stored: SheetFigures per cadre,
+   EvaluationRound.straight_lined_ballots for the round.
+2. The round's ratings and scores are rewritten with no sheet, in a random order, and the sheets deleted.
+   Setting `sheet_id` to NULL would not be enough: a sheet's rows were inserted by one transaction (they
+   share PostgreSQL's `xmin`) and lie next to each other in the table (`ctid`, SQLite's rowid), in the
+   order the sheets arrived. Rewritten, every row carries the closing transaction's id and sits at a
+   random place. Ratings keep their random UUIDs and their scores: a rating is one opinion of one
+   colleague and names nobody.
+
+What remains (docs/SECURITY.md): the old row versions stay in PostgreSQL's pages until VACUUM (docs/DEPLOY.md,
+"After closing a round"), and backups or WAL taken while the round was open hold the sheets.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from evaluations.aggregates import POSTGRES_SETTINGS, sheet_figures
+from evaluations.bulk import BulkInserter
+from evaluations.models import EvaluationRound, SheetFigures
+
+# The statements name the tables as the models do (checked in tests/evaluations/test_sealing.py). The two
+# temporary tables are dropped at the end; on PostgreSQL they are never written to the WAL. Children before
+# parents: the foreign keys hold at every statement. An error rolls the whole closing transaction back, the
+# temporary tables with it (DDL is transactional on both engines). The INSERTs take the rows in RANDOM()
+# order (both engines), and that is the order they land in the table.
+DISSOLVE: tuple[tuple[str, bool], ...] = (  # (statement, takes the round's id)
+    (
+        "CREATE TEMPORARY TABLE evaluations_sealing_ratings AS"
+        " SELECT id, round_id, subject_id, grade, comment FROM evaluations_peerrating WHERE round_id = %s",
+        True,
+    ),
+    (
+        "CREATE TEMPORARY TABLE evaluations_sealing_scores AS SELECT rating_id, manifestation_id, value"
+        " FROM evaluations_peerscore WHERE rating_id IN (SELECT id FROM evaluations_sealing_ratings)",
+        False,
+    ),
+    ("DELETE FROM evaluations_peerscore WHERE rating_id IN (SELECT id FROM evaluations_sealing_ratings)", False),
+    ("DELETE FROM evaluations_peerrating WHERE round_id = %s", True),
+    ("DELETE FROM evaluations_peersheet WHERE round_id = %s", True),
+    (
+        "INSERT INTO evaluations_peerrating (sheet_id, id, round_id, subject_id, grade, comment)"
+        " SELECT NULL, id, round_id, subject_id, grade, comment FROM evaluations_sealing_ratings ORDER BY RANDOM()",
+        False,
+    ),
+    (
+        "INSERT INTO evaluations_peerscore (rating_id, manifestation_id, value)"
+        " SELECT rating_id, manifestation_id, value FROM evaluations_sealing_scores ORDER BY RANDOM()",
+        False,
+    ),
+    ("DROP TABLE evaluations_sealing_scores", False),
+)
+COUNT_AND_DROP = ("SELECT COUNT(*) FROM evaluations_sealing_ratings", "DROP TABLE evaluations_sealing_ratings")
+
+
+def seal_peer_sheets(round: EvaluationRound) -> int:
+    """Freeze the round's sheet figures and dissolve its sheets; return how many ratings were rewritten.
+
+    Call inside the closing transaction (services.round_close), with the round locked and no ballot in
+    flight (round_close holds the round's row: a submission holds it FOR SHARE).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for statement in POSTGRES_SETTINGS:
+                cursor.execute(statement)
+    figures, straight_ballots = sheet_figures(round.pk, k=round.k_anonymity)
+    frozen = BulkInserter(
+        SheetFigures, ("round_id", "subject_id", "offset_sum", "offset_sheets", "straight_lined_sheets")
+    )
+    for subject_id, figure in sorted(figures.items()):
+        frozen.add((round.pk, subject_id, figure.offset_sum, figure.offset_sheets, figure.straight_lined_sheets))
+    frozen.flush()
+    EvaluationRound.objects.filter(pk=round.pk).update(straight_lined_ballots=straight_ballots)
+    round.straight_lined_ballots = straight_ballots
+    with connection.cursor() as cursor:
+        for statement, takes_round in DISSOLVE:
+            cursor.execute(statement, [round.pk] if takes_round else [])
+        count, drop = COUNT_AND_DROP
+        cursor.execute(count)
+        (rewritten,) = cursor.fetchone()
+        cursor.execute(drop)
+    return int(rewritten)
