@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -302,19 +303,36 @@ def round_roster(round: EvaluationRound) -> dict[int, int]:
     return dict(rows)
 
 
-# PostgreSQL's defaults (4 MB per sort or hash) make the per-rating aggregate of a 20,000-cadre round spill
-# to disk; JIT compilation costs more than it saves on these one-off statements. Both for this transaction only.
-POSTGRES_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+# For the aggregate statements on PostgreSQL, within the caller's transaction and undone after them:
+# - work_mem: the default 4 MB per sort or hash makes the per-rating aggregate of a 20,000-cadre round spill
+#   to disk;
+# - jit: compiling costs more than it saves on these one-off statements;
+# - enable_nestloop: a CTE grouped by subject is estimated at 200 rows when the ratings have no statistics
+#   yet (a round closed before autovacuum analysed its ballots: seed_round, or a short round), and the
+#   planner then joins 188,000 ratings to 20,000 subjects in a nested loop — minutes instead of a second.
+#   Every join here is between whole aggregates, which hash joins suit at any size.
+POSTGRES_SETTINGS = {"work_mem": "64MB", "jit": "off", "enable_nestloop": "off"}
+
+
+@contextmanager
+def postgres_settings() -> Iterator[None]:
+    """POSTGRES_SETTINGS for the statements inside (on PostgreSQL; nothing on SQLite)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for name, value in POSTGRES_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    with connection.cursor() as cursor:
+        for name in POSTGRES_SETTINGS:
+            cursor.execute(f"RESET {name}")
 
 
 def round_inputs(round: EvaluationRound, *, today: date) -> RoundInputs:
     """The scoring inputs of every cadre of the round, in a stable order (unit, then cadre id)."""
     manifestations = list(Manifestation.objects.filter(round=round).order_by("order", "code").values_list("pk", "code"))
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for statement in POSTGRES_SETTINGS:
-                    cursor.execute(statement)
+    with transaction.atomic(), postgres_settings():
         peers = peer_aggregates(round.pk, manifestations=manifestations)
         identified = identified_aggregates(round.pk, manifestations=manifestations)
         relapsed, exempted = mark_flags(round, today=today)

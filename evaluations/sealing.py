@@ -24,15 +24,17 @@ from __future__ import annotations
 
 from django.db import connection
 
-from evaluations.aggregates import POSTGRES_SETTINGS, sheet_figures
+from evaluations.aggregates import SheetFigure, postgres_settings, sheet_figures
 from evaluations.bulk import BulkInserter
 from evaluations.models import EvaluationRound, SheetFigures
 
 # The statements name the tables as the models do (checked in tests/evaluations/test_sealing.py). The two
 # temporary tables are dropped at the end; on PostgreSQL they are never written to the WAL. Children before
 # parents: the foreign keys hold at every statement. An error rolls the whole closing transaction back, the
-# temporary tables with it (DDL is transactional on both engines). The INSERTs take the rows in RANDOM()
-# order (both engines), and that is the order they land in the table.
+# temporary tables with it (DDL is transactional on both engines). The INSERTs take the rows in the order
+# of the ratings' ids, which is the order they land in the table: the ids are random (uuid4), so that order
+# is a random permutation with regard to the sheets — and, unlike ORDER BY RANDOM(), it walks the primary
+# key indexes in order (941,000 scores of a 20,000-cadre round: 21.7 s in random order, on a loaded machine).
 DISSOLVE: tuple[tuple[str, bool], ...] = (  # (statement, takes the round's id)
     (
         "CREATE TEMPORARY TABLE evaluations_sealing_ratings AS"
@@ -49,12 +51,13 @@ DISSOLVE: tuple[tuple[str, bool], ...] = (  # (statement, takes the round's id)
     ("DELETE FROM evaluations_peersheet WHERE round_id = %s", True),
     (
         "INSERT INTO evaluations_peerrating (sheet_id, id, round_id, subject_id, grade, comment)"
-        " SELECT NULL, id, round_id, subject_id, grade, comment FROM evaluations_sealing_ratings ORDER BY RANDOM()",
+        " SELECT NULL, id, round_id, subject_id, grade, comment FROM evaluations_sealing_ratings ORDER BY id",
         False,
     ),
     (
         "INSERT INTO evaluations_peerscore (rating_id, manifestation_id, value)"
-        " SELECT rating_id, manifestation_id, value FROM evaluations_sealing_scores ORDER BY RANDOM()",
+        " SELECT rating_id, manifestation_id, value FROM evaluations_sealing_scores"
+        " ORDER BY rating_id, manifestation_id",
         False,
     ),
     ("DROP TABLE evaluations_sealing_scores", False),
@@ -68,11 +71,13 @@ def seal_peer_sheets(round: EvaluationRound) -> int:
     Call inside the closing transaction (services.round_close), with the round locked and no ballot in
     flight (round_close holds the round's row: a submission holds it FOR SHARE).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for statement in POSTGRES_SETTINGS:
-                cursor.execute(statement)
-    figures, straight_ballots = sheet_figures(round.pk, k=round.k_anonymity)
+    with postgres_settings():
+        figures, straight_ballots = sheet_figures(round.pk, k=round.k_anonymity)
+        _freeze(round, figures, straight_ballots)
+        return _dissolve(round.pk)
+
+
+def _freeze(round: EvaluationRound, figures: dict[int, SheetFigure], straight_ballots: int) -> None:
     frozen = BulkInserter(
         SheetFigures, ("round_id", "subject_id", "offset_sum", "offset_sheets", "straight_lined_sheets")
     )
@@ -81,9 +86,12 @@ def seal_peer_sheets(round: EvaluationRound) -> int:
     frozen.flush()
     EvaluationRound.objects.filter(pk=round.pk).update(straight_lined_ballots=straight_ballots)
     round.straight_lined_ballots = straight_ballots
+
+
+def _dissolve(round_id: int) -> int:
     with connection.cursor() as cursor:
         for statement, takes_round in DISSOLVE:
-            cursor.execute(statement, [round.pk] if takes_round else [])
+            cursor.execute(statement, [round_id] if takes_round else [])
         count, drop = COUNT_AND_DROP
         cursor.execute(count)
         (rewritten,) = cursor.fetchone()
