@@ -97,3 +97,25 @@ def _dissolve(round_id: int) -> int:
         (rewritten,) = cursor.fetchone()
         cursor.execute(drop)
     return int(rewritten)
+
+
+# What a round's close deletes or rewrites (its tokens, its sheets, its ratings and scores).
+VACUUMED_AFTER_CLOSE = (
+    "evaluations_ballottoken",
+    "evaluations_peersheet",
+    "evaluations_peerrating",
+    "evaluations_peerscore",
+)
+
+
+def vacuum_after_close() -> bool:
+    """VACUUM the tables a close rewrote, so that the old row versions — tokens with their sheets'
+    transaction ids, ratings grouped by sheet — do not stay in PostgreSQL's pages until autovacuum comes by.
+    Outside any transaction (VACUUM cannot run in one): the Celery task evaluations.tasks.vacuum_after_close,
+    enqueued when a close commits. On SQLite nothing (a development database); returns whether it ran.
+    A transaction older than the close, still open somewhere, keeps those versions until it ends."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM " + ", ".join(VACUUMED_AFTER_CLOSE))
+    return True

@@ -331,6 +331,10 @@ def round_close(*, actor: User, round: EvaluationRound) -> EvaluationRound:
         turnout = _freeze_turnout(locked)
         BallotToken.objects.filter(round=locked).delete()
         seal_peer_sheets(locked)
+        # Imported here: the task module imports identification, which imports these services.
+        from evaluations.tasks import vacuum_after_close
+
+        transaction.on_commit(vacuum_after_close.delay, robust=True)
         audit_record(
             actor=actor,
             action="evaluation_round.close",

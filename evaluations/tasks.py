@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from evaluations import sealing
 from evaluations.identification import identification_execute
 from evaluations.models import IdentificationRun
 
@@ -32,3 +33,9 @@ def identify_round(round_id: int) -> str:
         return "missing"
     logger.info("identification of round %s is %s", round_id, run.status)
     return str(run.status)
+
+
+@shared_task(name="evaluations.tasks.vacuum_after_close", acks_late=True, reject_on_worker_lost=True)
+def vacuum_after_close() -> str:
+    """Reclaim the old row versions of a round's close (evaluations.sealing.vacuum_after_close)."""
+    return "vacuumed" if sealing.vacuum_after_close() else "nothing to vacuum on this database"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -12,8 +13,9 @@ from django.db import connection
 
 from evaluations.aggregates import round_inputs, sheet_figures
 from evaluations.models import EvaluationRound, Grade, PeerRating, PeerScore, PeerSheet, RoundState, SheetFigures
-from evaluations.sealing import COUNT_AND_DROP, DISSOLVE
+from evaluations.sealing import COUNT_AND_DROP, DISSOLVE, VACUUMED_AFTER_CLOSE
 from evaluations.services import RatingInput, ballot_submit, round_close, round_open
+from evaluations.tasks import vacuum_after_close
 from project.org.models import Unit
 from tests.conftest import Org, Personas
 from tests.evaluations.conftest import create_round, manifestation_ids, populate
@@ -179,3 +181,31 @@ def test_the_sealing_statements_name_the_models_tables() -> None:
         "comment",
     }
     assert {f.column for f in PeerScore._meta.concrete_fields} == {"rating_id", "manifestation_id", "value"}
+
+
+def test_a_close_asks_for_a_vacuum_once_it_has_committed(
+    unit_round: EvaluationRound, personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    submit_every_ballot(unit_round, personas)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        round_close(actor=personas.alice, round=unit_round)
+    assert vacuum_after_close.delay in callbacks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_vacuum_after_a_close_runs_outside_any_transaction_on_postgresql(personas: Personas) -> None:
+    require_postgres()
+
+    def last_vacuums() -> dict[str, object]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+                [list(VACUUMED_AFTER_CLOSE)],
+            )
+            return dict(cursor.fetchall())
+
+    before = last_vacuums()
+    assert vacuum_after_close() == "vacuumed"
+    after = last_vacuums()
+    assert set(after) == set(VACUUMED_AFTER_CLOSE)
+    assert all(after[table] is not None and after[table] != before.get(table) for table in VACUUMED_AFTER_CLOSE)
