@@ -115,6 +115,7 @@ def test_after_the_close_no_sheet_lies_together_in_the_table(unit_round: Evaluat
     ]
 
 
+@pytest.mark.postgres
 def test_after_the_close_every_rating_and_score_row_carries_the_same_transaction_id(
     unit_round: EvaluationRound, personas: Personas
 ) -> None:
@@ -192,6 +193,7 @@ def test_a_close_asks_for_a_vacuum_once_it_has_committed(
     assert vacuum_after_close.delay in callbacks
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_vacuum_after_a_close_runs_outside_any_transaction_on_postgresql(personas: Personas) -> None:
     require_postgres()
