@@ -8,11 +8,12 @@ reaches k (kept when it has at least 3 of them) and whether it is straight-lined
 count of its ballots' offsets and its straight-lined sheets; and, once, the round's straight-lined ballot
 count. Frozen as SheetFigures and EvaluationRound.straight_lined_ballots.
 
-At identification, three statements, each one pass over its rows:
+At identification, each statement one pass over its rows (`_relation_aggregates`):
 
-- peer: per rating its score and per-manifestation answers (one pivot column per manifestation); per
-  subject n(s), m(s), unfavourable sheets and per-manifestation means; joined to the frozen SheetFigures.
-- identified: the same per rating, then per (subject, relation) for the submitted self and leader sheets.
+- peer: per subject its sheets and unfavourable grades from the ratings, and from the answers, grouped by
+  subject, one sum and count per manifestation (the pass a plain GROUP BY over the scores makes); with the
+  frozen SheetFigures.
+- identified: the same per (subject, relation), for the submitted self and leader sheets.
 - roster and marks: who the round's cadres are (and their unit now) and their CadreMarks.
 
 Both backends: CTEs and CASE work on SQLite ≥ 3.8 and PostgreSQL. Means come from integer sums and counts
@@ -179,89 +180,157 @@ def sheet_figures(round_id: int, *, k: int) -> tuple[dict[int, SheetFigure], int
     return result, straight_ballots
 
 
-def peer_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, PeerAggregate]:
-    """Per subject its peer aggregates: one statement over the ratings, joined to the figures frozen from
-    their sheets when the round closed (SheetFigures)."""
+def _answer_columns(manifestation_ids: Sequence[int]) -> tuple[str, list[int]]:
+    """Per manifestation the sum and the count of the answers to it, pivoted in the GROUP BY itself."""
+    columns = ", ".join(
+        "SUM(CASE WHEN s.manifestation_id = %s THEN s.value END), COUNT(CASE WHEN s.manifestation_id = %s THEN 1 END)"
+        for _mid in manifestation_ids
+    )
+    return columns, [mid for mid in manifestation_ids for _twice in (1, 2)]
+
+
+def _relation_aggregates(
+    rating_model: Any,
+    score_model: Any,
+    *,
+    where: str,
+    params: Sequence[Any],
+    keys: Sequence[str],
+    manifestations: Sequence[tuple[int, str]],
+) -> dict[tuple[Any, ...], scoring.RelationAggregate]:
+    """Per key (a subject, or a subject and a relation) the aggregate of its ratings that match `where`.
+
+    Two statements, one pass each: the ratings alone (sheets, unfavourable grades), and their answers
+    grouped by key with one sum and count per manifestation — the same pass over the score rows as a plain
+    GROUP BY. When every rating answers every manifestation (services._check_ratings), each manifestation's
+    count equals the sheets, and the mean of the sheet means is the exact sum over the count of the answers.
+    Should that not hold for a key, the per-rating statement is used for the round instead (`_mean`).
+    """
+    ids = [mid for mid, _code in manifestations]
+    codes = [code for _mid, code in manifestations]
+    ratings, scores = _table(rating_model), _table(score_model)
+    group = ", ".join(f"r.{key}" for key in keys)
+    unfavourable, grade_params = _unfavourable_case()
+    answer_columns, answer_params = _answer_columns(ids)
+    width = len(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {group}, COUNT(*), SUM({unfavourable}) FROM {ratings} r WHERE {where} GROUP BY {group}",  # noqa: S608
+            [*grade_params, *params],
+        )
+        counted = {tuple(row[:width]): (int(row[width]), int(row[width + 1])) for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT {group}, {answer_columns} FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id"  # noqa: S608
+            f" WHERE {where} GROUP BY {group}",
+            [*answer_params, *params],
+        )
+        answered = {tuple(row[:width]): row[width:] for row in cursor.fetchall()}
+    result = {}
+    for key, (sheets, unfavourable_sheets) in counted.items():
+        row = answered.get(key, ())
+        totals = [int(row[2 * i] or 0) if row else 0 for i in range(len(ids))]
+        counts = [int(row[2 * i + 1]) if row else 0 for i in range(len(ids))]
+        if any(count != sheets for count in counts):
+            return _relation_aggregates_per_rating(
+                ratings, scores, where=where, params=params, keys=keys, manifestations=manifestations
+            )
+        result[key] = scoring.RelationAggregate(
+            sheets=sheets,
+            mean=sum(totals) / sum(counts) if ids else 0.0,
+            unfavourable=unfavourable_sheets,
+            per_manifestation={code: totals[i] / counts[i] for i, code in enumerate(codes) if counts[i]},
+        )
+    return result
+
+
+def _relation_aggregates_per_rating(
+    ratings: str,
+    scores: str,
+    *,
+    where: str,
+    params: Sequence[Any],
+    keys: Sequence[str],
+    manifestations: Sequence[tuple[int, str]],
+) -> dict[tuple[Any, ...], scoring.RelationAggregate]:
+    """The same aggregates through each rating's own mean: for ratings that do not answer every manifestation,
+    which the services never store (the mean of sheet means is then not the mean of the answers)."""
     ids = [mid for mid, _code in manifestations]
     codes = [code for _mid, code in manifestations]
     pivot, pivot_params = _pivot(ids)
     unfavourable, grade_params = _unfavourable_case()
-    ratings, scores, figures = _table(PeerRating), _table(PeerScore), _table(SheetFigures)
+    group = ", ".join(f"r.{key}" for key in keys)
     sql = f"""
         WITH rated AS (
-            SELECT r.subject_id, {unfavourable} AS unfavourable,
+            SELECT {group}, {unfavourable} AS unfavourable,
                    SUM(s.value) AS total, COUNT(*) AS answers,
                    CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score, {pivot}
             FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
-            WHERE r.round_id = %s
-            GROUP BY r.id, r.subject_id, r.grade
-        ),
-        subject AS (
-            SELECT subject_id, COUNT(*) AS sheets, AVG(score) AS mean, SUM(unfavourable) AS unfavourable,
-                   SUM(total) AS total, SUM(answers) AS answers, MIN(answers) AS fewest, MAX(answers) AS most,
-                   {_sums(ids, "rated")}
-            FROM rated GROUP BY subject_id
+            WHERE {where}
+            GROUP BY r.id, {group}, r.grade
         )
-        SELECT subject.subject_id, subject.sheets, subject.unfavourable,
-               COALESCE(f.offset_sum, 0), COALESCE(f.offset_sheets, 0), COALESCE(f.straight_lined_sheets, 0),
-               subject.total, subject.answers, subject.mean, subject.fewest, subject.most,
-               {", ".join(f"subject.s{i}, subject.c{i}" for i in range(len(ids)))}
-        FROM subject LEFT JOIN {figures} f ON f.round_id = %s AND f.subject_id = subject.subject_id
+        SELECT {", ".join(keys)}, COUNT(*), SUM(unfavourable),
+               SUM(total), SUM(answers), AVG(score), MIN(answers), MAX(answers), {_sums(ids, "rated")}
+        FROM rated GROUP BY {", ".join(keys)}
     """  # noqa: S608 (table names are the models' own; every value is a parameter)
-    result: dict[int, PeerAggregate] = {}
+    width = len(keys)
+    result = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*grade_params, *pivot_params, round_id, round_id])
+        cursor.execute(sql, [*grade_params, *pivot_params, *params])
         for row in cursor.fetchall():
-            subject_id, sheets, unfavourable_sheets, offset_sum, offset_sheets, straight_sheets = row[:6]
-            result[int(subject_id)] = PeerAggregate(
-                ratings=scoring.RelationAggregate(
-                    sheets=int(sheets),
-                    mean=_mean(*row[6:11]),
-                    unfavourable=int(unfavourable_sheets),
-                    per_manifestation=_per_manifestation(codes, row, 11),
-                ),
-                offset_sum=round(float(offset_sum), SNAP_DIGITS),
-                offset_sheets=int(offset_sheets),
-                straight_lined_sheets=int(straight_sheets),
+            result[tuple(row[:width])] = scoring.RelationAggregate(
+                sheets=int(row[width]),
+                mean=_mean(*row[width + 2 : width + 7]),
+                unfavourable=int(row[width + 1]),
+                per_manifestation=_per_manifestation(codes, row, width + 7),
             )
+    return result
+
+
+def peer_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, PeerAggregate]:
+    """Per subject its peer aggregates: the ratings' (see _relation_aggregates), with the figures frozen from
+    their sheets when the round closed (SheetFigures)."""
+    ratings = _relation_aggregates(
+        PeerRating,
+        PeerScore,
+        where="r.round_id = %s",
+        params=[round_id],
+        keys=("subject_id",),
+        manifestations=manifestations,
+    )
+    figures = {
+        subject_id: (offset_sum, offset_sheets, straight)
+        for subject_id, offset_sum, offset_sheets, straight in SheetFigures.objects.filter(round_id=round_id)
+        .values_list("subject_id", "offset_sum", "offset_sheets", "straight_lined_sheets")
+        .iterator(chunk_size=5000)
+    }
+    result = {}
+    for (subject_id,), aggregate in ratings.items():
+        offset_sum, offset_sheets, straight = figures.get(subject_id, (0.0, 0, 0))
+        result[int(subject_id)] = PeerAggregate(
+            ratings=aggregate,
+            offset_sum=round(float(offset_sum), SNAP_DIGITS),
+            offset_sheets=int(offset_sheets),
+            straight_lined_sheets=int(straight),
+        )
     return result
 
 
 def identified_aggregates(round_id: int, *, manifestations: Sequence[tuple[int, str]]) -> dict[int, _Relations]:
     """Per subject the submitted self sheet and leader sheets, aggregated like the peer ones."""
-    ids = [mid for mid, _code in manifestations]
-    codes = [code for _mid, code in manifestations]
-    pivot, pivot_params = _pivot(ids)
-    unfavourable, grade_params = _unfavourable_case()
-    ratings, scores = _table(IdentifiedRating), _table(IdentifiedScore)
-    sql = f"""
-        WITH rated AS (
-            SELECT r.subject_id, r.relation, {unfavourable} AS unfavourable,
-                   SUM(s.value) AS total, COUNT(*) AS answers,
-                   CAST(SUM(s.value) AS DOUBLE PRECISION) / COUNT(*) AS score, {pivot}
-            FROM {ratings} r JOIN {scores} s ON s.rating_id = r.id
-            WHERE r.round_id = %s AND r.submitted_at IS NOT NULL
-            GROUP BY r.id, r.subject_id, r.relation, r.grade
-        )
-        SELECT subject_id, relation, COUNT(*), SUM(unfavourable),
-               SUM(total), SUM(answers), AVG(score), MIN(answers), MAX(answers), {_sums(ids, "rated")}
-        FROM rated GROUP BY subject_id, relation
-    """  # noqa: S608 (table names are the models' own; every value is a parameter)
+    aggregates = _relation_aggregates(
+        IdentifiedRating,
+        IdentifiedScore,
+        where="r.round_id = %s AND r.submitted_at IS NOT NULL",
+        params=[round_id],
+        keys=("subject_id", "relation"),
+        manifestations=manifestations,
+    )
     result: dict[int, _Relations] = defaultdict(_Relations)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*grade_params, *pivot_params, round_id])
-        for row in cursor.fetchall():
-            subject_id, relation, sheets, unfavourable_sheets = row[:4]
-            aggregate = scoring.RelationAggregate(
-                sheets=int(sheets),
-                mean=_mean(*row[4:9]),
-                unfavourable=int(unfavourable_sheets),
-                per_manifestation=_per_manifestation(codes, row, 9),
-            )
-            if relation == Relation.SELF:
-                result[int(subject_id)].self_rating = aggregate
-            else:
-                result[int(subject_id)].leader_ratings = aggregate
+    for (subject_id, relation), aggregate in aggregates.items():
+        if relation == Relation.SELF:
+            result[int(subject_id)].self_rating = aggregate
+        else:
+            result[int(subject_id)].leader_ratings = aggregate
     return dict(result)
 
 

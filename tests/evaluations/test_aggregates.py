@@ -235,3 +235,35 @@ def test_marks_of_cadres_outside_the_round_are_not_read(org: Org, personas: Pers
 )
 def test_months_before_holds_the_day_at_the_end_of_a_shorter_month(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
+
+
+def test_a_rating_missing_an_answer_is_averaged_through_its_own_mean_and_changes_no_one_else(
+    org: Org, personas: Personas
+) -> None:
+    # The services never store such a rating (services._check_ratings); the aggregates must still be right.
+    built, _rows = build_and_close(org, personas)
+    before = {s.subject_id: s for s in round_inputs(built.round, today=TODAY).subjects}
+    dora = built.dora.pk
+    codes = dict(codes_of(built.round))
+    ratings = list(PeerRating.objects.filter(round=built.round, subject_id=dora).values_list("pk", flat=True))
+    first_code = codes_of(built.round)[0]
+    PeerScore.objects.filter(rating_id=ratings[0], manifestation_id=first_code[0]).delete()
+
+    after = {s.subject_id: s for s in round_inputs(built.round, today=TODAY).subjects}
+    answers: dict[Any, dict[str, int]] = defaultdict(dict)
+    for rating_id, mid, value in PeerScore.objects.filter(rating_id__in=ratings).values_list(
+        "rating_id", "manifestation_id", "value"
+    ):
+        answers[rating_id][codes[mid]] = value
+    assert len(answers[ratings[0]]) == 4
+    expected_mean = fmean(fmean(scores.values()) for scores in answers.values())  # the mean of sheet means
+    assert expected_mean != pytest.approx(
+        sum(sum(a.values()) for a in answers.values()) / sum(len(a) for a in answers.values())
+    )
+    peers = after[dora].peer_ratings
+    assert peers.sheets == len(ratings)
+    assert peers.mean == pytest.approx(expected_mean)
+    assert dict(peers.per_manifestation) == pytest.approx(
+        {code: fmean(a[code] for a in answers.values() if code in a) for code in codes.values()}
+    )
+    assert {k: v for k, v in after.items() if k != dora} == {k: v for k, v in before.items() if k != dora}
