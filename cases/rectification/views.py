@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -66,35 +66,46 @@ def _is_org_admin_anywhere(user: User) -> bool:
 # --- the list and bulk determination --------------------------------------------------------------------
 
 
-class BoundedPaginator(Paginator):  # type: ignore[type-arg]  # (not subscriptable at run time)
-    """A paginator that counts at most `at_least` rows, or the rows up to the requested page if more, plus one.
+class CasePaginator(Paginator):  # type: ignore[type-arg]  # (not subscriptable at run time)
+    """Pages of the list's rows, counted on the cases themselves: a count of the rows' values() would keep
+    the joins of the columns shown (inner joins, which PostgreSQL cannot drop), the cases need none.
 
-    Counting every visible case is a scan of them all (most of a large list's time); the page only needs to
-    know whether there is a next page. `exact` says whether `count` is the total; if not, there are more
-    than `count - 1` rows and the page after the requested one exists.
+    With `at_least`, the count is bounded: at most `at_least` rows, or the rows up to the requested page if
+    more, plus one. Counting every visible case is a scan of them all (most of a large list's time); the page
+    only needs to know whether there is a next page. `exact` says whether `count` is the total; if not, there
+    are more than `count - 1` rows and the page after the requested one exists. Without it, the exact count.
     """
 
-    def __init__(self, object_list: Any, per_page: int, *, number: str | None, at_least: int) -> None:
-        super().__init__(object_list, per_page)
+    def __init__(
+        self,
+        rows: Any,
+        per_page: int,
+        *,
+        counted: QuerySet[RectificationCase],
+        number: str | None,
+        at_least: int | None,
+    ) -> None:
+        super().__init__(rows, per_page)
+        self.counted = counted.order_by()  # which rows are counted does not matter, only how many
         try:
             requested = max(1, int(number or 1))
         except (TypeError, ValueError):
             requested = 1
-        self.limit = max(at_least, requested * per_page) + 1
+        self.limit = None if at_least is None else max(at_least, requested * per_page) + 1
         self.exact = True
 
     @cached_property
     def count(self) -> int:
-        # No ORDER BY and no select_related joins: which rows are counted does not matter, only how many.
-        cases = cast("QuerySet[RectificationCase]", self.object_list)
-        counted = cases.values("pk").order_by()[: self.limit].count()
+        if self.limit is None:
+            return self.counted.count()
+        counted = self.counted.values("pk")[: self.limit].count()
         self.exact = counted < self.limit
         return counted
 
     @property
     def at_least(self) -> int:
         """The number of rows the list is known to have more than (when not exact)."""
-        return self.limit - 1
+        return (self.limit or 1) - 1
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user may read: filters (unit, state, manifestation, overdue), sorting, pages.
 
     A constant number of queries whatever the page size: the page is one query (cadre, unit and leader
-    joined, `is_overdue` computed in SQL), plus its count (bounded, see BoundedPaginator) and the filter's
+    joined, `is_overdue` computed in SQL), plus its count (bounded, see CasePaginator) and the filter's
     units (the chosen unit is taken from them).
     """
     user = request_user(request)
@@ -200,20 +211,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
         sort=data.get("sort") or selectors.DEFAULT_SORT,
     )
     size = data.get("size") or DEFAULT_PAGE_SIZE
-    cases = selectors.case_list(user=user, today=today, filters=filters).values(*LIST_COLUMNS)
+    cases = selectors.case_list(user=user, today=today, filters=filters)
     number = request.GET.get("page")
-    paginator: Paginator  # type: ignore[type-arg]
-    if request.GET.get("count") == "all":
-        paginator = Paginator(cases, size)
-    else:
-        paginator = BoundedPaginator(cases, size, number=number, at_least=COUNT_AT_MOST)
+    paginator = CasePaginator(
+        cases.values(*LIST_COLUMNS),
+        size,
+        counted=cases,
+        number=number,
+        at_least=None if request.GET.get("count") == "all" else COUNT_AT_MOST,
+    )
     page = paginator.get_page(number)
     rows = _case_rows(page)
     can_bulk = _is_org_admin_anywhere(user)
     context = {
         "page": page,
         "rows": rows,
-        "exact": getattr(paginator, "exact", True),
+        "exact": paginator.exact,
         "bulk_possible": can_bulk and any(row.nominated for row in rows),
         "filter_form": form,
         "can_bulk": can_bulk,
