@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import django
 from django import forms
-from django.utils.html import escape
+from django.core.cache import cache as django_cache
+from django.template.loader import get_template, render_to_string
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import COMMENT_MAX_LENGTH, Frequency, Grade, Manifestation, PeerGroupMode
@@ -153,6 +159,70 @@ _COMMENT = forms.CharField(
 )
 
 
+SECTION_TEMPLATE = "evaluations/_rating_section.html"
+# Placeholders for the colleague in a sheet skeleton (SheetSkeleton). NUL cannot be stored in a PostgreSQL text
+# column and Django's form fields refuse it, so no name, post or label contains them; escaping leaves them as
+# they are.
+_PLACEHOLDERS = {"pk": "\x00skeleton-pk\x00", "name": "\x00skeleton-name\x00", "post": "\x00skeleton-post\x00"}
+_SLOTS = {placeholder: slot for slot, placeholder in _PLACEHOLDERS.items()}
+_PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in _PLACEHOLDERS.values()) + ")")
+SKELETON_TIMEOUT = 24 * 3600
+
+
+@cache
+def _skeleton_code_version() -> str:
+    """What a skeleton's markup depends on besides its key's data: the section template, the radio button
+    markup and Django's widget templates. In the key, so that a cache shared across a deployment (Redis)
+    never serves a skeleton of another version of the code."""
+    source = get_template(SECTION_TEMPLATE).template.source  # type: ignore[attr-defined]
+    return hashlib.sha256(f"{source}|{_RADIO}|{django.get_version()}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SheetSkeleton:
+    """The empty rating section of one colleague, rendered once from SECTION_TEMPLATE for a set of questions
+    and a language, with placeholders where the colleague goes (their id, in the field names and ids, their
+    name and their post): `parts` alternates literal markup and slot names ("pk", "name", "post").
+
+    An empty sheet of nine colleagues is the same section nine times over with another colleague in it:
+    filling a skeleton takes microseconds where rendering the template took milliseconds a sheet. A sheet
+    with answers or errors is rendered from the form, never from a skeleton.
+    """
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def render(cls, manifestations: Sequence[Manifestation]) -> SheetSkeleton:
+        placeholder = Cadre(pk=_PLACEHOLDERS["pk"], name=_PLACEHOLDERS["name"], post=_PLACEHOLDERS["post"])
+        form = RatingSheetForm(subjects=[placeholder], manifestations=manifestations)
+        (section,) = form.sections()
+        html = render_to_string(SECTION_TEMPLATE, {"section": section})
+        return cls(tuple(_SLOTS.get(part, part) if i % 2 else part for i, part in enumerate(_PLACEHOLDER.split(html))))
+
+    @classmethod
+    def get(cls, manifestations: Sequence[Manifestation]) -> SheetSkeleton:
+        """The skeleton for these questions in the active language, from the cache or rendered (and cached)."""
+        labels = [(m.pk, m.code, m.label) for m in manifestations]
+        texts = [str(_COMMENT.label), gettext("Overall grade"), *(str(label) for _v, label in Frequency.choices)]
+        texts += [str(label) for _v, label in Grade.choices]
+        key_data = repr((_skeleton_code_version(), get_language(), labels, texts))
+        key = "evaluations:sheet-skeleton:" + hashlib.sha256(key_data.encode()).hexdigest()
+        skeleton: SheetSkeleton | None = django_cache.get(key)
+        if skeleton is None:
+            skeleton = cls.render(manifestations)
+            django_cache.set(key, skeleton, SKELETON_TIMEOUT)
+        return skeleton
+
+    def fill(self, subject: Cadre) -> str:
+        # Escaped as the template escapes them ({{ }} applies conditional_escape).
+        values = {
+            "pk": str(subject.pk),
+            "name": conditional_escape(subject.name),
+            "post": conditional_escape(subject.post),
+        }
+        return "".join(values[part] if i % 2 else part for i, part in enumerate(self.parts))
+
+
 class RatingSheetForm(forms.Form):
     """Every manifestation 0–4, an overall grade and an optional comment, for each subject.
 
@@ -195,6 +265,16 @@ class RatingSheetForm(forms.Form):
                 )
             )
         return sections
+
+    def sections_html(self) -> SafeString:
+        """Every colleague's section of the sheet: an empty sheet from the cached skeleton of its questions
+        (SheetSkeleton), a sheet with answers or errors from the form, section by section."""
+        if self.is_bound:
+            html = "".join(render_to_string(SECTION_TEMPLATE, {"section": section}) for section in self.sections())
+        else:
+            skeleton = SheetSkeleton.get(self.manifestations)
+            html = "".join(skeleton.fill(subject) for subject in self.subjects)
+        return mark_safe(html)  # noqa: S308 - rendered by the template engine, or a skeleton filled with escaped values
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(field id, "colleague — question: message") for every error, in the order of the sheet."""
