@@ -125,8 +125,6 @@ class CorrectionTaskSerializer(serializers.ModelSerializer):  # type: ignore[typ
 # --- bodies ------------------------------------------------------------------------------------------------
 
 
-
-
 class AssignReviewerBody(serializers.Serializer):  # type: ignore[type-arg]
     user = id_field("The reviewer's user id.")
     committee_chair = serializers.BooleanField(required=False, default=False)

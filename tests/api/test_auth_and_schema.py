@@ -72,9 +72,7 @@ def _age_token(user: object, days: int) -> None:
     Token.objects.filter(user=user).update(created=timezone.now() - timedelta(days=days))
 
 
-def test_a_token_expires_after_the_configured_days(
-    client_for: ClientFor, personas: Personas, settings: Any
-) -> None:
+def test_a_token_expires_after_the_configured_days(client_for: ClientFor, personas: Personas, settings: Any) -> None:
     settings.API_TOKEN_DAYS = 30
     client = client_for(personas.alice)
     _age_token(personas.alice, 29)

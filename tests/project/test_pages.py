@@ -35,9 +35,7 @@ def test_home_rejects_post(client: Client, personas: Personas) -> None:
 @pytest.mark.parametrize("persona", ["alice", "leo", "ivy", "rita", "audrey", "carl", "oscar"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_persona_logs_in_to_their_home(client: Client, personas: Personas, persona: str, language: str) -> None:
-    response = client.post(
-        reverse("login"), {"username": persona, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE=language
-    )
+    response = client.post(reverse("login"), {"username": persona, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 302
     home = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=language)
     assert home.status_code == 200

@@ -14,5 +14,3 @@ def two_factors(settings: Any) -> Any:
     """Two factors required, as in production (the suite runs with DJANGO_REQUIRE_2FA=0)."""
     settings.REQUIRE_2FA = True
     return settings
-
-
