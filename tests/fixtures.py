@@ -1,6 +1,5 @@
-"""Autouse fixtures several test packages share; a package's conftest imports the ones it wants:
-
-from tests.fixtures import _eager_celery, _plain_static_storage, media_root  # noqa: F401
+"""Autouse fixtures several test packages share; a package's conftest imports the ones it wants, e.g.
+`from tests.fixtures import _eager_celery, _plain_static_storage, media_root  # noqa: F401`.
 """
 
 from __future__ import annotations
