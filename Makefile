@@ -30,6 +30,7 @@ messages: $(BIN)/.installed
 demo: setup
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo --print-logins
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo_round
 
 ## Start the web server, a Celery worker and the beat scheduler on http://127.0.0.1:8000 (SQLite, no servers).
 run: demo
