@@ -140,9 +140,11 @@ status=$(curl -s -o /dev/null -D "$VAR_DIR/session.headers" -w '%{http_code}' \
 session=$(cookie sessionid "$VAR_DIR/session.headers")
 [ -n "$session" ] || fail "no session after logging in"
 auth=(-H "Cookie: sessionid=$session")
-curl -fsS "${auth[@]}" "$BASE/" | grep -q "王立新" || fail "the home page does not greet zuzhi"
-curl -fsS "${auth[@]}" "$BASE/verify/$doc_code/" | grep -q 'data-integrity="matches"' \
-  || fail "the verification page does not say the stored PDF matches"
+# Read whole, then searched: `curl | grep -q` fails under pipefail when grep stops reading early (SIGPIPE).
+home=$(curl -fsS "${auth[@]}" "$BASE/") || fail "the home page did not load"
+grep -q "王立新" <<<"$home" || fail "the home page does not greet zuzhi"
+verification=$(curl -fsS "${auth[@]}" "$BASE/verify/$doc_code/") || fail "the verification page did not load"
+grep -q 'data-integrity="matches"' <<<"$verification" || fail "the verification page does not say the stored PDF matches"
 curl -fsS "${auth[@]}" -o "$VAR_DIR/document.pdf" "$BASE/documents/$doc_id/download/" || fail "downloading the PDF"
 [ "$(head -c 5 "$VAR_DIR/document.pdf")" = "%PDF-" ] || fail "the download is not a PDF"
 [ "$(sha256sum "$VAR_DIR/document.pdf" | cut -d' ' -f1)" = "$doc_sha" ] || fail "the download's SHA-256 is not the recorded one"
