@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from evaluations.identification import round_identify
-from evaluations.models import EvaluationRound, Grade, IdentifiedRating, Manifestation, Relation
+from evaluations.models import EvaluationRound, IdentifiedRating, Manifestation, Relation
 from evaluations.services import (
     RatingInput,
     ballot_submit,
@@ -24,6 +24,7 @@ from evaluations.services import (
     round_open,
     round_publish,
 )
+from evaluations.synthetic import clip_answer, sheet_grade
 from project.org.models import Cadre, Unit, User
 
 DEMO_SCOPE = "SF-DH"  # 东湖区 (project/org/demo.py)
@@ -44,23 +45,12 @@ class DemoCityMissing(Exception):
     """The demo city (`manage.py seed_demo`) is not there."""
 
 
-def _answers(rng: random.Random, lying_flat: bool, count: int) -> list[int]:
-    centre = 2.9 if lying_flat else 0.7
-    return [min(4, max(0, round(rng.gauss(centre, 0.8)))) for _ in range(count)]
-
-
-def _grade(values: list[int]) -> str:
-    mean = sum(values) / len(values)
-    if mean >= 3:
-        return Grade.INCOMPETENT
-    if mean >= 2:
-        return Grade.BASIC
-    return Grade.COMPETENT if mean >= 0.8 else Grade.EXCELLENT
-
-
 def _rating(rng: random.Random, subject_id: int, lying_flat: set[int], items: list[int]) -> RatingInput:
-    values = _answers(rng, subject_id in lying_flat, len(items))
-    return RatingInput(subject_id=subject_id, grade=_grade(values), scores=dict(zip(items, values, strict=True)))
+    """Answers around "often" for a cadre lying flat and around "rarely" otherwise, graded as seed_round does."""
+    centre = 2.9 if subject_id in lying_flat else 0.7
+    values = [clip_answer(rng.gauss(centre, 0.8)) for _ in items]
+    grade = sheet_grade(rng, sum(values) / len(values))
+    return RatingInput(subject_id=subject_id, grade=grade, scores=dict(zip(items, values, strict=True)))
 
 
 def seed_demo_round(*, seed: int = 2024) -> DemoRound:

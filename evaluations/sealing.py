@@ -61,12 +61,12 @@ DISSOLVE: tuple[tuple[str, bool], ...] = (  # (statement, takes the round's id)
         False,
     ),
     ("DROP TABLE evaluations_sealing_scores", False),
+    ("DROP TABLE evaluations_sealing_ratings", False),
 )
-COUNT_AND_DROP = ("SELECT COUNT(*) FROM evaluations_sealing_ratings", "DROP TABLE evaluations_sealing_ratings")
 
 
-def seal_peer_sheets(round: EvaluationRound) -> int:
-    """Freeze the round's sheet figures and dissolve its sheets; return how many ratings were rewritten.
+def seal_peer_sheets(round: EvaluationRound) -> None:
+    """Freeze the round's sheet figures and dissolve its sheets.
 
     Call inside the closing transaction (services.round_close), with the round locked and no ballot in
     flight (round_close holds the round's row: a submission holds it FOR SHARE).
@@ -74,7 +74,7 @@ def seal_peer_sheets(round: EvaluationRound) -> int:
     with postgres_settings():
         figures, straight_ballots = sheet_figures(round.pk, k=round.k_anonymity)
         _freeze(round, figures, straight_ballots)
-        return _dissolve(round.pk)
+        _dissolve(round.pk)
 
 
 def _freeze(round: EvaluationRound, figures: dict[int, SheetFigure], straight_ballots: int) -> None:
@@ -88,15 +88,10 @@ def _freeze(round: EvaluationRound, figures: dict[int, SheetFigure], straight_ba
     round.straight_lined_ballots = straight_ballots
 
 
-def _dissolve(round_id: int) -> int:
+def _dissolve(round_id: int) -> None:
     with connection.cursor() as cursor:
         for statement, takes_round in DISSOLVE:
             cursor.execute(statement, [round_id] if takes_round else [])
-        count, drop = COUNT_AND_DROP
-        cursor.execute(count)
-        (rewritten,) = cursor.fetchone()
-        cursor.execute(drop)
-    return int(rewritten)
 
 
 # What a round's close deletes or rewrites (its tokens, its sheets, its ratings and scores).

@@ -98,11 +98,12 @@ def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def _clip(value: float) -> int:
+def clip_answer(value: float) -> int:
+    """A drawn answer rounded onto the 0 (never) … 4 (always) scale."""
     return max(0, min(4, round(value)))
 
 
-def _grade(rng: random.Random, mean: float) -> str:
+def sheet_grade(rng: random.Random, mean: float) -> str:
     """An overall grade that follows the sheet, with some noise (a grade is a judgement, not a sum)."""
     seen = mean + rng.gauss(0, 0.3)
     if seen >= 3.0:
@@ -214,7 +215,9 @@ def _rater(rng: random.Random) -> _Rater:
 
 
 def _answers(rng: random.Random, subject: _Cadre, shift: float, count: int) -> list[int]:
-    return [_clip(subject.truth + subject.profile[m % 5] + shift + rng.gauss(0, ANSWER_NOISE)) for m in range(count)]
+    return [
+        clip_answer(subject.truth + subject.profile[m % 5] + shift + rng.gauss(0, ANSWER_NOISE)) for m in range(count)
+    ]
 
 
 def _peer_ballots(
@@ -277,7 +280,7 @@ def _fill_peers(
                 grade: str = Grade.COMPETENT
             else:
                 values = _answers(rng, subject, rater.severity, len(manifestation_ids))
-                grade = _grade(rng, sum(values) / len(values))
+                grade = sheet_grade(rng, sum(values) / len(values))
             comment = ""
             if rng.random() < 0.05:
                 comment = rng.choice(_PEER_COMMENTS if subject.lying_flat else _FAIR_COMMENTS)
@@ -321,7 +324,7 @@ def _fill_identified(
             if rng.random() >= LEADER_SUBMIT:
                 continue
             values = _answers(rng, subject, rng.gauss(0, 0.2), len(manifestation_ids))
-            grade = _grade(rng, sum(values) / len(values))
+            grade = sheet_grade(rng, sum(values) / len(values))
             if subject.lying_flat and rng.random() < 0.3:
                 commented.append((pk, rng.choice(_PEER_COMMENTS)))
         by_grade.setdefault(grade, []).append(pk)

@@ -127,15 +127,13 @@ class CaseRow:
 
 
 def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
-    """The rows from the page's values() (a dict per case, LIST_COLUMNS): no model instances for a list."""
+    """The rows from the page's values() (a dict per case, LIST_COLUMNS): no case instances for a list."""
     states = {value: str(label) for value, label in CaseState.choices}
     manifestations = {value: str(label) for value, label in Manifestation.choices}
-    # reverse() once: every row's link differs only in the case's id.
-    url = reverse("cases:rectification:detail", args=[0]).removesuffix("0/")
     return [
         CaseRow(
             pk=str(case["pk"]),
-            url=f"{url}{case['pk']}/",
+            url=reverse("cases:rectification:detail", args=[case["pk"]]),
             cadre=case["cadre__name"],
             repeat_offence=case["repeat_offence"],
             unit=case["unit__name"],
@@ -151,16 +149,18 @@ def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
 
 
 def _user_name(row: dict[str, Any], prefix: str) -> str:
-    """str(User) from a values() row: the display name, else the full name, else the username; "—" if none."""
+    """str(User) of the user whose fields the values() row holds under `prefix`; "—" if there is none."""
     if row[f"{prefix}username"] is None:
         return "—"
-    full_name = f"{row[f'{prefix}first_name']} {row[f'{prefix}last_name']}".strip()
-    return str(row[f"{prefix}display_name"] or full_name or row[f"{prefix}username"])
+    return str(User(**{name: row[f"{prefix}{name}"] for name in USER_NAME_FIELDS}))
 
 
 # Lists longer than this show "more than N cases" unless the user asks for the exact total (?count=all):
 # a district's real lists are shorter, and the dashboard gives the totals by unit and state.
 COUNT_AT_MOST = 1000
+
+# What str(User) reads (project.org.models.User.__str__).
+USER_NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
 
 # What a row of the list shows (the rest of a case, its long texts and evidence among them, is not read).
 LIST_COLUMNS = (
@@ -171,7 +171,7 @@ LIST_COLUMNS = (
     "repeat_offence",
     "cadre__name",
     "unit__name",
-    *(f"leader__{name}" for name in ("display_name", "first_name", "last_name", "username")),  # str(user)
+    *(f"leader__{name}" for name in USER_NAME_FIELDS),
     "is_overdue",
 )
 
