@@ -64,4 +64,6 @@ def test_the_talk_record_is_timed_against_a_plain_document_of_two_pages() -> Non
     figures = _run("--cases", "40", "--only", "pdf", "--repeat", "1", "--tag", "BT4")
     assert figures["talk_pdf"] > 0
     assert figures["plain_pdf"] > 0
+    assert figures["talk_pdf_cpu"] > 0
+    assert figures["plain_pdf_cpu"] > 0
     assert figures["pdf_pages"] == [2, 2]

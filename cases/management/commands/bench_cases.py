@@ -17,7 +17,7 @@ session, user, view, template), logged in as the org_admin (and a leader):
   and against the Django admin changelist of the case model; query counts, at 25 and at 100 rows a page;
 - the leader's list (their own cases) against the org_admin's unfiltered list;
 - the talk-record PDF (build + WeasyPrint, as the render task does) against WeasyPrint rendering a plain
-  two-page HTML document in the same CJK font;
+  two-page HTML document in the same CJK font, judged on this process's CPU time (wall time shown too);
 - `--circulars` circular PDFs requested in one transaction and rendered by a real Celery worker
   (`celery -A project worker -Q pdf --concurrency 2`, started by this command) over the configured broker,
   which must be Redis (CELERY_BROKER_URL=redis://…): from the commit to the last document rendered.
@@ -386,14 +386,20 @@ def _median_request(client: Client, url: str, repeat: int) -> Timed:
     return Timed(statistics.median(runs), queries)
 
 
-def _median(work: Callable[[], Any], repeat: int) -> float:
+def _median(work: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """The median wall time and the median CPU time of this process (seconds) of `repeat` runs of `work`.
+
+    A PDF is rendered in this one thread: its CPU time is the work done, whatever else the machine runs; its
+    wall time also counts the time other processes held the core.
+    """
     work()
-    runs = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         work()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 @dataclass
@@ -422,6 +428,8 @@ class Figures:
     admin_all: Timed | None = None
     talk_pdf: float = 0.0
     plain_pdf: float = 0.0
+    talk_pdf_cpu: float = 0.0
+    plain_pdf_cpu: float = 0.0
     pdf_pages: tuple[int, int] = (0, 0)
     circulars: int = 0
     circulars_seconds: float = 0.0
@@ -590,8 +598,8 @@ class Command(BaseCommand):
                 return render_pdf(template_name, {**context, "document": document}, base_url=INTERNAL_BASE_URL)
 
         repeat = max(3, figures.repeat)
-        figures.talk_pdf = _median(talk_pdf, repeat)
-        figures.plain_pdf = _median(plain_pdf, repeat)
+        figures.talk_pdf, figures.talk_pdf_cpu = _median(talk_pdf, repeat)
+        figures.plain_pdf, figures.plain_pdf_cpu = _median(plain_pdf, repeat)
         figures.pdf_pages = (_pages(talk_pdf()), _pages(plain_pdf()))
 
     def _talk(self, seeded: Seeded) -> Talk:
@@ -788,11 +796,14 @@ def markdown(figures: Figures) -> str:
                 f" {unfiltered * 1000:.1f} ms: {ratio:.2f}× — {_mark(ratio <= TARGET_LEADER_RATIO)}."
             )
     if figures.talk_pdf:
-        ratio = figures.talk_pdf / figures.plain_pdf
+        # Judged on CPU time: on a shared machine the wall time also counts other processes' turns on the core.
+        ratio = figures.talk_pdf_cpu / figures.plain_pdf_cpu
         lines.append(
-            f"- Talk-record PDF {figures.talk_pdf * 1000:.0f} ms ({figures.pdf_pages[0]} pages) ≤ {TARGET_PDF_RATIO}×"
-            f" WeasyPrint on a plain document {figures.plain_pdf * 1000:.0f} ms ({figures.pdf_pages[1]} pages):"
-            f" {ratio:.2f}× — {_mark(ratio <= TARGET_PDF_RATIO)}."
+            f"- Talk-record PDF {figures.talk_pdf_cpu * 1000:.0f} ms of CPU ({figures.pdf_pages[0]} pages)"
+            f" ≤ {TARGET_PDF_RATIO}× WeasyPrint on a plain document {figures.plain_pdf_cpu * 1000:.0f} ms"
+            f" ({figures.pdf_pages[1]} pages): {ratio:.2f}× — {_mark(ratio <= TARGET_PDF_RATIO)}"
+            f" (wall time {figures.talk_pdf * 1000:.0f} against {figures.plain_pdf * 1000:.0f} ms:"
+            f" {figures.talk_pdf / figures.plain_pdf:.2f}×)."
         )
     if figures.circulars:
         ok = figures.circulars_rendered == figures.circulars and figures.circulars_seconds <= TARGET_CIRCULARS_SECONDS
