@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import runpy
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -42,3 +44,15 @@ def test_the_access_log_keeps_other_paths() -> None:
 
 def test_production_uses_the_redacting_logger() -> None:
     assert runpy.run_path(str(CONF))["logger_class"].__name__ == "RedactingLogger"
+
+
+def test_the_application_and_its_views_are_imported_before_the_workers_fork() -> None:
+    # preload_app imports project.wsgi in the master; project.wsgi imports the URLconf, so that a new or recycled
+    # worker's first request does not wait for every view module to be imported.
+    assert runpy.run_path(str(CONF))["preload_app"] is True
+    views = ("cases.rectification.views", "evaluations.views")
+    check = f"import sys, project.wsgi; print(*(name in sys.modules for name in {views!r}))"
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.split() == ["True", "True"]
