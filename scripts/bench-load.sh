@@ -4,11 +4,13 @@
 #
 # gunicorn (deploy/gunicorn.conf.py as production runs it: sync workers, 2 × cores + 1 of them unless
 # GUNICORN_WORKERS says otherwise) in production mode on a fresh PostgreSQL database (BENCH_DB, default
-# lyingflat_bench_load, dropped afterwards); an open round with BENCH_CADRES (default 6000) unused tokens
+# lyingflat_bench_load, dropped afterwards); an open round with BENCH_CADRES (default 8000) unused tokens
 # (at ~180 submissions a second, 3,000 ran out before the 30 s were up);
 # then locust (FastHttpUser), in a second process on loopback: 100 clients submitting ballots for 30 s (each
-# token once), and 100 clients on /healthz for 30 s, the same way. Reports throughput ratio, p99 latencies,
-# and lost or doubled sheets.
+# token once), and 100 clients on /healthz for 30 s, the same way, both without pause (saturation); then 100
+# clients submitting ballots at a fixed offered load (BENCH_PACED_RATE submissions a second in all, default 60,
+# about half of what this 2-core machine sustains) for the latency below saturation. Reports the throughput
+# ratio, p99 latencies, and lost or doubled sheets.
 # Sheets are counted in the database against the POSTs answered "stored" (none may be missing) and against the
 # tokens spent (none may be doubled); POSTs still in flight when locust stops at the time limit are stored but
 # unanswered, and are reported as such.
@@ -57,9 +59,14 @@ dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" --if-exists --force "$DB"
 createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB"
 manage migrate --no-input -v0
 manage collectstatic --no-input -v0
-"$BIN/python" scripts/bench_load/setup_round.py --cadres "${BENCH_CADRES:-6000}" --out "$OUT/tokens.json"
+"$BIN/python" scripts/bench_load/setup_round.py --cadres "${BENCH_CADRES:-8000}" --out "$OUT/tokens.json"
 round_id=$("$BIN/python" -c "import json, sys; print(json.load(open(sys.argv[1]))['round_id'])" "$OUT/tokens.json")
-tokens=$("$BIN/python" -c "import json, sys; print(len(json.load(open(sys.argv[1]))['tokens']))" "$OUT/tokens.json")
+# The paced run gets tokens of its own (each client process reads its file afresh): its load for its duration
+# and a fifth more; the saturated run the rest.
+PACED_RATE=${BENCH_PACED_RATE:-60}
+"$BIN/python" scripts/bench_load/split_tokens.py "$OUT/tokens.json" "$PACED_RATE" "$DURATION" \
+  "$OUT/saturated-tokens.json" "$OUT/paced-tokens.json"
+tokens=$("$BIN/python" -c "import json, sys; print(len(json.load(open(sys.argv[1]))['tokens']))" "$OUT/saturated-tokens.json")
 [ "$tokens" -ge 1000 ] || { echo "bench-load: only $tokens tokens; the benchmark needs at least 1000" >&2; exit 1; }
 # Only the tables the setup filled, as autovacuum would have by then. Not the empty peer tables: vacuumed or
 # analyzed empty, their statistics say "empty" for good on this machine (autovacuum = off), and each server
@@ -72,18 +79,23 @@ setsid "$BIN/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$PORT" proje
 pid=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
-run() {  # run NAME USER_CLASS [ENV...]
-  local name=$1 class=$2; shift 2
-  env "$@" "$BIN/locust" -f scripts/bench_load/locustfile.py --headless --users "$USERS" --spawn-rate "$USERS" \
+run() {  # run NAME USER_CLASS SPAWN_RATE [ENV...]
+  local name=$1 class=$2 spawn=$3; shift 3
+  env "$@" "$BIN/locust" -f scripts/bench_load/locustfile.py --headless --users "$USERS" --spawn-rate "$spawn" \
     -t "$DURATION" --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
     --exit-code-on-error 0 "$class" >"$OUT/$name.log" 2>&1
 }
 workers=$("$BIN/python" -c "import runpy; print(runpy.run_path('deploy/gunicorn.conf.py')['workers'])")
 echo "bench-load: gunicorn with $workers sync workers; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench-load: $USERS clients submitting ballots for $DURATION ($tokens unused tokens, round $round_id)"
-run ballot BallotUser BENCH_TOKENS="$OUT/tokens.json"
+run ballot BallotUser "$USERS" BENCH_TOKENS="$OUT/saturated-tokens.json"
 echo "bench-load: $USERS clients on /healthz for $DURATION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-run healthz HealthUser
+run healthz HealthUser "$USERS"
+echo "bench-load: $USERS clients submitting $PACED_RATE ballots a second in all for $DURATION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# Started at the offered rate, so that the clients' submissions are spread over each period rather than
+# arriving together (100 at once every 1.7 s is a burst, not a load of 60 a second).
+run paced PacedBallotUser "$PACED_RATE" BENCH_TOKENS="$OUT/paced-tokens.json" \
+  BENCH_PACED_PER_CLIENT="$("$BIN/python" -c "import sys; print(float(sys.argv[1]) / int(sys.argv[2]))" "$PACED_RATE" "$USERS")"
 
 counts=$(manage shell --no-imports -c "
 from evaluations.models import BallotToken, PeerSheet
@@ -93,4 +105,4 @@ read -r sheets used <<<"$counts"
 echo
 echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, load average before the runs: see uptime below"
 uptime
-"$BIN/python" scripts/bench_load/report.py "$OUT" "$sheets" "$used"
+"$BIN/python" scripts/bench_load/report.py "$OUT" "$sheets" "$used" "$PACED_RATE"

@@ -4,6 +4,10 @@ BallotUser: takes an unused token (each once, from $BENCH_TOKENS), opens the bal
 the CSRF cookie and gives the form's token, as a browser does), and submits a complete sheet (POST). A
 submission counts as successful only when it redirects to the thank-you page. HealthUser: GET /healthz.
 No wait between requests: each client is a closed loop, so 100 users = 100 requests in flight.
+PacedBallotUser: the same ballots, each client starting one every 1/$BENCH_PACED_PER_CLIENT seconds (locust's
+constant_throughput), so that 100 clients offer a known load below saturation: the latency people see then, not
+the length of a saturated queue (at saturation, 100 closed-loop clients wait 100 / throughput on average
+whatever the view does — /healthz included).
 
 Both use locust's FastHttpUser (geventhttpclient), not HttpUser (requests): the load generator runs on the
 same cores as the server, and HttpUser costs several times more CPU per request (locust's documentation),
@@ -17,7 +21,7 @@ import json
 import os
 import re
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, constant_throughput, task
 from locust.exception import StopUser
 
 _PAYLOAD = json.loads(open(os.environ["BENCH_TOKENS"]).read()) if os.environ.get("BENCH_TOKENS") else {}  # noqa: SIM115
@@ -61,6 +65,10 @@ class BallotUser(FastHttpUser):
                 response.success()
             else:
                 response.failure(f"not stored: {response.status_code}")
+
+
+class PacedBallotUser(BallotUser):
+    wait_time = constant_throughput(float(os.environ.get("BENCH_PACED_PER_CLIENT", "0.6")))
 
 
 class HealthUser(FastHttpUser):
