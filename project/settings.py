@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "project.twofactor.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside authentication and messages, so that its page has the layout every page has.
+    "project.middleware.MethodNotAllowedPageMiddleware",
     # Last, so that it sees the final authentication result (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "project.org.context_processors.roles",
+                "project.context_processors.language_next",
             ],
         },
     },

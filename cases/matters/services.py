@@ -122,6 +122,12 @@ def _audit(actor: AnyUser | None, action: str, matter: AccountabilityMatter, sum
 # --- receiving, applying, accepting -----------------------------------------------------------------
 
 
+def check_received_on(received_on: date | None) -> None:
+    """A matter is registered once it has come in: a day still to come is a typing error (2099 for 2019)."""
+    if received_on is not None and received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("The date received cannot be in the future.")})
+
+
 def matter_receive(
     *,
     actor: AnyUser,
@@ -134,12 +140,13 @@ def matter_receive(
     """Register an accountability matter (登记) concerning `cadre`, in state received.
 
     Requires: the actor is org_admin over the cadre's unit. The matter keeps the cadre's current unit.
-    Raises PermissionDenied, ValidationError (blank title or facts).
+    Raises PermissionDenied, ValidationError (blank title or facts, a date received in the future).
     """
     person = _person(actor)
     _allow(permissions.can_receive_matter(person, cadre))
     title = _text(title, "title", _("Give the matter a title."))
     facts = _text(facts, "facts", _("Describe the facts."))
+    check_received_on(received_on)
     with transaction.atomic():
         matter = AccountabilityMatter.objects.create(
             cadre=cadre,

@@ -372,6 +372,8 @@ def _checklist_page(
         "can_answer": permissions.can_answer_checklist(request.user, matter)
         and matter.state == MatterState.INVESTIGATING,
         "ruleset": form.ruleset,
+        # Each criterion in the reader's language; in English with the ruleset's authoritative Chinese beside it.
+        "checklist_in_english": (get_language() or "").startswith("en"),
         **_recommendation_context(assessment),
     }
     return render(request, "cases/matters/checklist.html", context, status=status)

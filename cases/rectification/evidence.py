@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from cases.rectification import permissions
+from evaluations.models import Relation
+from evaluations.results import RELATIONS, pick, relation_label, withheld_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -48,6 +51,59 @@ def as_lines(value: Any) -> list[str]:
 
 
 def evidence_rows(user: User | AnonymousUser, case: RectificationCase) -> list[tuple[StrOrPromise, list[str]]]:
-    """(label, lines) per evidence key the user may see, in key order."""
+    """(label, lines) per piece of evidence the user may see: a round's candidate in words and figures, in the
+    reader's language; any other key as it was stored."""
     evidence = visible_evidence(user, case)
-    return [(EVIDENCE_LABELS.get(key, key), as_lines(value)) for key, value in sorted(evidence.items())]
+    rows: list[tuple[StrOrPromise, list[str]]] = []
+    if isinstance(evidence.get("figures"), dict) and isinstance(evidence.get("flags"), list):
+        rows = _candidate_rows(evidence)
+        evidence = {key: value for key, value in evidence.items() if key not in CANDIDATE_KEYS}
+    return rows + [(EVIDENCE_LABELS.get(key, key), as_lines(value)) for key, value in sorted(evidence.items())]
+
+
+# What evaluations.results.candidate_json freezes. The cadre's name, unit and ids are on the case itself.
+CANDIDATE_KEYS = frozenset({"cadre_id", "external_id", "name", "unit", "composite", "flags", "notes", "figures"})
+
+
+def _candidate_rows(evidence: dict[str, Any]) -> list[tuple[StrOrPromise, list[str]]]:
+    """A round's candidate as the result card words it: the reasons, then the figures behind them."""
+    figures = evidence["figures"]
+    rows: list[tuple[StrOrPromise, list[str]]] = [
+        (_("reasons for the nomination"), _sentences(evidence["flags"]) or ["—"]),
+        (_("composite index"), [_number(figures.get("composite"))]),
+    ]
+    rows += [(relation_label(relation), [_relation_line(relation, figures.get(relation))]) for relation in RELATIONS]
+    share = figures.get("unfavourable")
+    if isinstance(share, dict):
+        line = f"{share.get('unfavourable')}/{share.get('sheets')} ({share.get('percent')})"
+        rows.append((_("unfavourable grades (基本称职、不称职)"), [line]))
+    if figures.get("gap") is not None:
+        rows.append((_("others minus self"), [_number(figures["gap"])]))
+    notes = _sentences(evidence.get("notes") or [])
+    if notes:
+        rows.append((_("notes"), notes))
+    return rows
+
+
+def _sentences(items: list[Any]) -> list[str]:
+    """The stored sentences in the reader's language (each is stored in Chinese and English)."""
+    return [str(pick(item.get("zh", ""), item.get("en", ""))) for item in items if isinstance(item, dict)]
+
+
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.2f}"
+
+
+def _relation_line(relation: str, data: Any) -> str:
+    if not isinstance(data, dict):
+        return _("no sheets")
+    if data.get("withheld"):
+        return withheld_text()
+    sheets = int(data.get("sheets") or 0)
+    line = ngettext("%(sheets)s sheet, mean %(mean)s", "%(sheets)s sheets, mean %(mean)s", sheets) % {
+        "sheets": sheets,
+        "mean": _number(data.get("raw_mean") if relation == Relation.PEER else data.get("mean")),
+    }
+    if relation == Relation.PEER:
+        line += _(", adjusted for severe and lenient raters %(mean)s") % {"mean": _number(data.get("adjusted_mean"))}
+    return line

@@ -6,6 +6,8 @@ user may not see → 404; Django's ValidationError → the form again (400).
 
 from __future__ import annotations
 
+from typing import Any
+
 from project import errors as project_errors
 from project.errors import DomainError
 
@@ -19,3 +21,12 @@ class InvalidTransition(RectificationError, project_errors.InvalidTransition):
 
     Also raised for a lost race: when two people act on one case at once, the second one gets this.
     """
+
+
+class AlreadyRecorded(InvalidTransition):
+    """The same record was sent again (the browser's Back button, a second click, a retried request): nothing new
+    is stored, and `record` is the one stored the first time."""
+
+    def __init__(self, message: str, *, record: Any) -> None:
+        super().__init__(message, code="already_recorded")
+        self.record = record

@@ -182,6 +182,7 @@ class AssignLeaderForm(StyledForm):
 
     def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.has_candidates = bool(candidates)  # without any, the page says why instead of an empty choice
         self.fields["leader"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             pk__in=[user.pk for user in candidates]
         )

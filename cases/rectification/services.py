@@ -36,7 +36,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from cases.matters.workdays import add_months
 from cases.rectification import permissions, verdicts
-from cases.rectification.exceptions import InvalidTransition
+from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.models import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -496,6 +496,27 @@ def _check_held_at(held_at: datetime) -> None:
         raise ValidationError({"held_at": _("A talk is recorded after it took place.")})
 
 
+def check_deadline(deadline: date | None, *, talk_day: date | None, field: str = "deadline", text: str = "") -> None:
+    """A commitment's deadline is not before the day of its talk, or, for one added on its own, before today:
+    a deadline that is past when it is agreed is a typing error, and it would show as overdue at once.
+    (A talk recorded some days after it was held may carry a deadline that has passed since.)"""
+    if deadline is None:
+        return
+    if talk_day is None:
+        if deadline < _today():
+            raise ValidationError({field: _("The deadline cannot be in the past.")})
+    elif deadline < talk_day:
+        if text:
+            message = _(
+                "The deadline of the commitment “%(text)s” (%(deadline)s) "
+                "cannot be before the day of the talk (%(day)s)."
+            )
+        else:
+            message = _("The deadline (%(deadline)s) cannot be before the day of the talk (%(day)s).")
+        params = {"text": text, "deadline": deadline.isoformat(), "day": talk_day.isoformat()}
+        raise ValidationError({field: message % params})
+
+
 def _check_kind(kind: str) -> None:
     if kind not in TalkKind.values:
         raise ValidationError({"kind": _("Choose the kind of talk.")})
@@ -532,7 +553,8 @@ def talk_create(
     from the roster. The record stays editable by its talker until signed.
     Requires: the case is in talks, rectifying or escalated; the actor is its leader in charge.
     Raises InvalidTransition, PermissionDenied, ValidationError (missing text, a recorder outside the
-    leader's units or the cadre themself, a time in the future).
+    leader's units or the cadre themself, a time in the future), AlreadyRecorded (this talker already recorded a
+    talk of this kind at this time with this content: the form or request was sent twice).
     """
     person = _person(actor)
     with transaction.atomic():
@@ -547,6 +569,13 @@ def talk_create(
         _check_held_at(held_at)
         _check_recorder(person, locked, recorder)
         items = _commitments(commitments)
+        for item in items:
+            check_deadline(item.deadline, talk_day=timezone.localdate(held_at), field="commitments", text=item.text)
+        # Under the case's lock, so two copies sent at once cannot both pass: the same talker, time and content
+        # is the same talk, sent again (a signed record cannot be deleted, so a copy would stay for good).
+        same = Talk.objects.filter(case=locked, talker=person, kind=kind, held_at=held_at, content=content).first()
+        if same is not None:
+            raise AlreadyRecorded(_("This talk is already recorded (talk #%(pk)s).") % {"pk": same.pk}, record=same)
         own = Cadre.objects.select_related("unit").filter(user=person).first()
         subject = Cadre.objects.select_related("unit").get(pk=locked.cadre_id)
         talker_name, talker_unit, talker_post = _card(own, str(person))
@@ -618,6 +647,7 @@ def talk_update(
         locked.statement = (statement or "").strip()
         if held_at is not None:
             _check_held_at(held_at)
+            _check_later_deadlines(locked, held_at)
             locked.held_at = held_at
         if recorder.pk != locked.recorder_id:
             _check_recorder(person, locked.case, recorder)
@@ -628,6 +658,15 @@ def talk_update(
         locked.save()
         _audit(person, "talk.update", locked, f"corrected talk #{locked.pk} of case #{locked.case_id}")
     return locked
+
+
+def _check_later_deadlines(talk: Talk, held_at: datetime) -> None:
+    """A talk moved to a later day must still come before the deadlines of its commitments."""
+    day = timezone.localdate(held_at)
+    earlier = talk.commitments.filter(deadline__lt=day).order_by("deadline").first()
+    if earlier is not None and earlier.deadline is not None:
+        message = _("The talk cannot be after the deadline of its commitment “%(text)s” (%(deadline)s).")
+        raise ValidationError({"held_at": message % {"text": earlier.text, "deadline": earlier.deadline.isoformat()}})
 
 
 def _signed_message(talk: Talk) -> str:
@@ -696,7 +735,8 @@ def commitment_add(
     """Add a follow-up commitment to the case (or to one of its unsigned talks).
 
     Requires: the case is confirmed and open; the actor is its leader or the organization department;
-    a talk given is the case's and unsigned. Raises InvalidTransition, PermissionDenied, ValidationError.
+    a talk given is the case's and unsigned; the deadline not before the talk's day (without a talk: not
+    in the past). Raises InvalidTransition, PermissionDenied, ValidationError.
     """
     person = _person(actor)
     with transaction.atomic():
@@ -709,6 +749,7 @@ def commitment_add(
                 raise ValidationError({"talk": _("That talk belongs to another case.")})
             _require(not talk.is_signed, _signed_message(talk), "signed")
         text = _text(text, "text", _("Write the commitment."))[:500]
+        check_deadline(deadline, talk_day=timezone.localdate(talk.held_at) if talk is not None else None)
         commitment = Commitment.objects.create(case=locked, talk=talk, text=text, deadline=deadline, created_by=person)
         _audit(person, "case.commitment_add", locked, f"added commitment #{commitment.pk} to case #{locked.pk}")
     return commitment

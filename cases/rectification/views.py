@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from cases.actions import Action, action_post
 from cases.rectification import forms as case_forms
 from cases.rectification import permissions, selectors, services
 from cases.rectification.evidence import evidence_rows
-from cases.rectification.exceptions import InvalidTransition
+from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.models import (
     TALK_STATES,
     CaseState,
@@ -120,7 +120,7 @@ class CaseRow:
     unit: str
     nominated: bool
     state: str
-    manifestations: str
+    manifestations: tuple[str, ...]
     leader: str
     period_end: str
     overdue: bool
@@ -139,7 +139,7 @@ def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
             unit=case["unit__name"],
             nominated=case["state"] == CaseState.NOMINATED,
             state=states.get(case["state"], case["state"]),
-            manifestations="；".join(manifestations.get(code, code) for code in case["manifestations"]),
+            manifestations=tuple(manifestations.get(code, code) for code in case["manifestations"]),
             leader=_user_name(case, "leader__"),
             period_end=case["period_end"].isoformat() if case["period_end"] else "—",
             overdue=case["is_overdue"],
@@ -223,6 +223,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(number)
     rows = _case_rows(page)
     can_bulk = _is_org_admin_anywhere(user)
+    draft = request.session.pop(BULK_DRAFT, None) if can_bulk else None  # a refused bulk step's ticks and text
     context = {
         "page": page,
         "rows": rows,
@@ -230,7 +231,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "bulk_possible": can_bulk and any(row.nominated for row in rows),
         "filter_form": form,
         "can_bulk": can_bulk,
-        "bulk_form": case_forms.BulkForm() if can_bulk else None,
+        "bulk_form": case_forms.BulkForm(initial={"text": draft["text"]} if draft else None) if can_bulk else None,
+        "ticked": set(draft["ticked"]) if draft else set(),
+        "filters": request.GET.urlencode(),
         "can_open": can_bulk,
     }
     return render(request, "cases/rectification/list.html", context)
@@ -267,8 +270,24 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return redirect("cases:rectification:list")
-    return render(request, "cases/rectification/bulk_error.html", {"form": form}, status=400)
+            return redirect(_list_url(request.POST.get("filters", "")))
+    # Back to the list as it was (its filters), with the ticks and the text kept for the next try and the
+    # errors said at the top: nothing the person did is lost.
+    request.session[BULK_DRAFT] = {"ticked": [str(pk) for pk in ids], "text": request.POST.get("text", "")[:2000]}
+    errors = [str(error) for error in form.non_field_errors()]
+    errors += [f"{form[name].label}: {error}" for name in form.fields for error in form[name].errors]
+    messages.error(request, _("Nothing was recorded: %(errors)s") % {"errors": " ".join(errors)})
+    return redirect(_list_url(request.POST.get("filters", "")))
+
+
+# The session key of a bulk determination that was refused: its ticks and text, put back by the next list page.
+BULK_DRAFT = "cases.bulk_draft"
+
+
+def _list_url(filters: str) -> str:
+    """The case list with the filters it was sent from (re-encoded: only a query string, never another path)."""
+    query = QueryDict(filters[:2000]).urlencode()
+    return reverse("cases:rectification:list") + (f"?{query}" if query else "")
 
 
 @require_http_methods(["GET", "POST"])
@@ -571,6 +590,11 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except AlreadyRecorded as error:
+            # The form sent again (the Back button after saving, a second click): show the record stored the
+            # first time rather than a conflict page, and store nothing.
+            messages.info(request, _("This talk was already recorded; the form was sent twice. Here is the record."))
+            return redirect("cases:rectification:talk_detail", pk=error.record.pk)
         else:
             if "sign" in request.POST:
                 # "Save and sign": the leader checked the record on the form; one page load fewer (docs/BURDEN.md).

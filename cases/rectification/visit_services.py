@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 VISIT_ATTACHMENT_TYPES = (PDF, JPEG, PNG)
 # The draw is a secret: a predictable generator would let someone who knows the window guess the day.
 _random = secrets.SystemRandom()
+# An inspector's phone may run a little ahead of the server: a time typed as "now" is not in the future.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def working_days_between(start: date, end: date) -> list[date]:
@@ -53,6 +55,32 @@ def working_days_between(start: date, end: date) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
+    """An observation is of something seen: not in the future, and not before the visit window opened."""
+    if timezone.is_naive(observed_at):
+        observed_at = timezone.make_aware(observed_at)
+    if observed_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"observed_at": _("The time of the observation cannot be in the future.")})
+    if timezone.localdate(observed_at) < plan.window_start:
+        raise ValidationError(
+            {
+                "observed_at": _("The time of the observation cannot be before the visit window opens (%(day)s).")
+                % {"day": plan.window_start.isoformat()}
+            }
+        )
+
+
+def check_window_open(plan: VisitPlan) -> None:
+    """A verdict is given after the visit: not before the first day of its window."""
+    if timezone.localdate() < plan.window_start:
+        raise ValidationError(
+            {
+                "verdict": _("The verdict cannot be recorded before the visit window opens (%(day)s).")
+                % {"day": plan.window_start.isoformat()}
+            }
+        )
 
 
 def _lock_plan(plan: VisitPlan) -> VisitPlan:
@@ -131,7 +159,8 @@ def visit_observation_add(
     """Record a time-stamped observation, with photos or scans (PDF, JPEG, PNG within MAX_UPLOAD_BYTES).
 
     Requires: the plan is sealed and not executed; a member of its team.
-    Raises InvalidTransition, PermissionDenied, ValidationError (no text, a file of the wrong kind or size).
+    Raises InvalidTransition, PermissionDenied, ValidationError (no text, a time in the future or before
+    the window opens, a file of the wrong kind or size).
     """
     person = _person(actor)
     with transaction.atomic():
@@ -140,6 +169,8 @@ def visit_observation_add(
         _require(not locked.is_executed, _("This visit is finished; its record is closed."), "executed")
         _allow(permissions.can_observe_visit(person, locked))
         text = _text(text, "text", _("Write what was observed."))
+        observed_at = observed_at or timezone.now()
+        check_observed_at(locked, observed_at)
         checked = []
         for upload in files:
             try:
@@ -150,7 +181,7 @@ def visit_observation_add(
                 raise ValidationError({"files": _("Only PDF, JPEG and PNG files can be attached to a visit.")})
             checked.append((upload, content_type))
         observation = VisitObservation.objects.create(
-            plan=locked, observed_at=observed_at or timezone.now(), text=text, recorded_by=person
+            plan=locked, observed_at=observed_at, text=text, recorded_by=person
         )
         for upload, content_type in checked:
             VisitAttachment.objects.create(
@@ -172,7 +203,7 @@ def visit_execute(*, actor: AnyUser, plan: VisitPlan, verdict: str, note: str = 
     """Finish the visit with its verdict (有改进 / 无变化 / 变差), which verification then reads.
 
     Requires: the plan is sealed and not executed; a member of its team.
-    Raises InvalidTransition, PermissionDenied, ValidationError (no verdict).
+    Raises InvalidTransition, PermissionDenied, ValidationError (no verdict, the window not open yet).
     """
     person = _person(actor)
     with transaction.atomic():
@@ -182,6 +213,7 @@ def visit_execute(*, actor: AnyUser, plan: VisitPlan, verdict: str, note: str = 
         _allow(permissions.can_execute_visit(person, locked))
         if verdict not in VisitVerdict.values:
             raise ValidationError({"verdict": _("Choose the verdict.")})
+        check_window_open(locked)
         locked.verdict = verdict
         locked.verdict_note = (note or "").strip()
         locked.executed_at = timezone.now()

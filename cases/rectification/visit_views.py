@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import permissions, visit_services, visits
 from cases.rectification.forms import DateInput, DateTimeInput, StyledForm
-from cases.rectification.models import VISIT_STATES, RectificationCase, VisitPlan, VisitVerdict
+from cases.rectification.models import VISIT_STATES, CaseState, RectificationCase, VisitPlan, VisitVerdict
 from cases.rectification.views import _domain_errors, _visible
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.http import add_service_errors, found_or_404, request_user
@@ -63,6 +63,10 @@ def _case_for_visits(request: HttpRequest, pk: int) -> RectificationCase:
     return case
 
 
+# The states before the rectification period: a visit cannot be planned yet (after it, no longer).
+_BEFORE_VISITS: tuple[str, ...] = (CaseState.NOMINATED, CaseState.CONFIRMED, CaseState.TALKING)
+
+
 def _plan(request: HttpRequest, pk: int) -> VisitPlan:
     return found_or_404(visits.visit_get_visible(user=request.user, pk=pk))
 
@@ -95,6 +99,10 @@ def case_visits(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": list(visits.case_visits(user=request.user, case=case)),
         # Planning is possible while the case is rectifying, verifying or escalated (the service says so too).
         "form": form if form.is_bound or case.state in VISIT_STATES else None,
+        # Why there is no form: "not_yet" before the rectification period, "no_longer" once it is over.
+        "planning_closed": (
+            None if case.state in VISIT_STATES else "not_yet" if case.state in _BEFORE_VISITS else "no_longer"
+        ),
     }
     return render(request, "cases/rectification/visits/list.html", context, status=400 if form.is_bound else 200)
 
@@ -110,10 +118,16 @@ def _detail_page(
     # Every rendering of the plan is a view of it, the form pages after an error included.
     audit_log_read(actor=request.user, obj=plan, what="visit plan")
     actions = permissions.visit_actions(request.user, plan)
+    user = request_user(request)
     context = {
         "plan": plan,
         "case": plan.case,
         "actions": actions,
+        # Links only to pages the viewer may already open: the case and its visits (the organization
+        # department), or the inspector's own visits.
+        "can_view_case": permissions.can_view_case(user, plan.case),
+        "can_list_visits": permissions.can_plan_visit_case(user, plan.case),
+        "is_team_member": permissions.is_visit_team_member(user, plan),
         "observation_form": observation_form
         or (ObservationForm(initial={"observed_at": timezone.localtime()}) if actions["observe"] else None),
         "execute_form": execute_form or (ExecuteForm() if actions["execute"] else None),

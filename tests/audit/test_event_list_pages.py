@@ -43,3 +43,11 @@ def test_the_partial_replaces_the_page_and_escapes_the_parameters() -> None:
     html = render_to_string("partials/pagination.html", {"page": page}, request=request)
     assert 'href="?q=%E7%8E%8B+%26+%E6%9D%8E&amp;page=1&amp;sort=name"' in html
     assert 'href="?q=%E7%8E%8B+%26+%E6%9D%8E&amp;page=3&amp;sort=name"' in html
+
+
+def test_the_trail_scrolls_in_its_own_box_and_keeps_each_date_on_one_line(client: Client, personas: Personas) -> None:
+    audit_log_read(actor=personas.ivy, obj=personas.carl_cadre)
+    client.force_login(personas.audrey, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get(reverse("audit:event_list")).content.decode()
+    assert re.search(r'<div class="table-responsive">\s*<table', html)
+    assert re.search(r'<tr><td class="text-nowrap">[^<]*\d', html)

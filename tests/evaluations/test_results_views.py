@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.template import Context, Template
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.rectification.models import RectificationCase
 from evaluations.identification import round_identify
 from evaluations.models import EvaluationRound, IdentificationStatus, SubjectResult
+from evaluations.services import round_publish
 from project.audit.models import AuditEvent
 from project.documents.models import Document, DocumentStatus
 from tests.conftest import Org, Personas
@@ -340,9 +344,74 @@ def test_the_result_card_takes_a_fixed_number_of_queries(
 ) -> None:
     url = reverse("evaluations:result_card", args=[identified.round.pk, identified.dora.pk])
     login(en_client, personas.alice).get(url)
-    # session, user, grants, round, summary, the result with cadre and unit, manifestations, its documents
-    with django_assert_num_queries(8):
+    # session, user, grants, round, summary, the result with cadre and unit, manifestations, its documents,
+    # the cadre's cases of the round that the reader may read
+    with django_assert_num_queries(9):
         en_client.get(url)
+
+
+@pytest.mark.parametrize("name", ["result_list", "result_card"])
+def test_on_a_phone_the_results_tables_scroll_in_their_own_box_and_the_menu_wraps(
+    en_client: Client, identified: BuiltRound, personas: Personas, name: str
+) -> None:
+    html = page(login(en_client, personas.alice).get(urls(identified.round, identified.dora.pk)[name]))
+    tables = html.count("<table")
+    assert tables
+    assert len(re.findall(r'<div class="table-responsive">\s*<table', html)) == tables
+    assert '<nav class="d-flex flex-wrap' in html
+
+
+# --- The result card's links to the cadre's rectification cases ------------------------------------------------
+
+
+def test_the_result_card_links_to_the_cadres_case_once_the_round_is_published(
+    en_client: Client, identified: BuiltRound, personas: Personas
+) -> None:
+    url = reverse("evaluations:result_card", args=[identified.round.pk, identified.dora.pk])
+    client = login(en_client, personas.alice)
+    assert 'id="result-cases"' not in page(client.get(url))  # no case before publication
+
+    round_publish(actor=personas.alice, round=identified.round)
+    case = RectificationCase.objects.get(round_id=identified.round.pk, cadre=identified.dora)
+    case_link = f'<a href="{reverse("cases:rectification:detail", args=[case.pk])}">Case {case.pk}</a>'
+    assert case_link in page(client.get(url))
+    # The auditor of the district reads the case too.
+    assert case_link in page(login(Client(HTTP_ACCEPT_LANGUAGE="en"), personas.audrey).get(url))
+
+
+def test_the_result_card_of_a_cadre_without_a_case_has_no_case_link(
+    en_client: Client, identified: BuiltRound, personas: Personas
+) -> None:
+    round_publish(actor=personas.alice, round=identified.round)
+    cadre = SubjectResult.objects.filter(round=identified.round, is_candidate=False).first()
+    assert cadre is not None
+    url = reverse("evaluations:result_card", args=[identified.round.pk, cadre.cadre_id])
+    html = page(login(en_client, personas.alice).get(url))
+    assert 'id="result-cases"' not in html
+    assert not re.search(r"/cases/rectification/\d+/", html)
+
+
+def test_the_case_links_name_only_cases_the_viewer_may_read(identified: BuiltRound, personas: Personas) -> None:
+    round_publish(actor=personas.alice, round=identified.round)
+    case = RectificationCase.objects.get(round_id=identified.round.pk, cadre=identified.dora)
+    template = Template("{% load rectification_tags %}{% round_cases_of round_id cadre_id as ids %}{{ ids|join:',' }}")
+
+    def ids(user: Any) -> str:
+        request = RequestFactory().get("/")
+        request.user = user
+        context = {"request": request, "round_id": identified.round.pk, "cadre_id": identified.dora.pk}
+        return template.render(Context(context))
+
+    assert ids(personas.alice) == ids(personas.audrey) == str(case.pk)
+    # The inspector, the (unassigned) leader, another district's org_admin, the anonymous: nothing.
+    for user in (personas.ivy, personas.leo, personas.oscar, AnonymousUser()):
+        assert ids(user) == ""
+    # Another cadre's case is not this cadre's; a rendering without a request names nothing.
+    assert template.render(Context({"request": None, "round_id": identified.round.pk, "cadre_id": 0})) == ""
+    other = RequestFactory().get("/")
+    other.user = personas.alice
+    context = {"request": other, "round_id": identified.round.pk, "cadre_id": identified.section_2[0].pk}
+    assert template.render(Context(context)) == ""
 
 
 # --- Comments ------------------------------------------------------------------------------------------

@@ -253,7 +253,8 @@ MATRIX: dict[str, Entry] = {
     # --- rectification cases: the staff pages are the leader in charge's (leo), the org_admin's and
     # the auditor's; the cadre has their own pages; inspectors and reviewers never see a case.
     "cases:rectification:list": Entry(G, get=EVERYONE),
-    "cases:rectification:bulk": Entry(P, post=ORG_ADMINS_FORM),
+    # A refused bulk step goes back to the list (its ticks and text kept for the next try): OK, not INVALID.
+    "cases:rectification:bulk": Entry(P, post=(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK)),
     "cases:rectification:open": Entry(GP, get=ORG_ADMINS, post=ORG_ADMINS_FORM),
     "cases:rectification:detail": Entry(G, kwargs=case, get=Scoped(
         a=(LOGIN, HIDDEN, OK, HIDDEN, HIDDEN, OK, OK, HIDDEN), b=b_only_oscar(OK))),

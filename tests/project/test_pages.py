@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.cases.rectification.states import confirmed
 from tests.conftest import PASSWORD, Personas
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +71,50 @@ def test_repeated_failed_logins_lock_the_account(client: Client, personas: Perso
 def test_the_language_switcher_sets_english(client: Client) -> None:
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("login")}, follow=True)
     assert 'lang="en"' in response.content.decode()
+
+
+def _language_next(page: str) -> str:
+    found = re.search(r'<input name="next" type="hidden" value="([^"]*)">', page)
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+def test_the_language_switcher_returns_to_the_page_it_is_on(client: Client, personas: Personas) -> None:
+    client.force_login(personas.alice)
+    page = reverse("cases:rectification:list") + "?state=talking&page=2"
+    assert _language_next(client.get(page).content.decode()) == page
+
+
+def test_after_a_form_error_the_switcher_returns_to_the_page_the_form_was_on(
+    client: Client, personas: Personas
+) -> None:
+    # The error is shown at the address the form was sent to, which only takes forms: returning there would be a 405.
+    case = confirmed(personas)
+    client.force_login(personas.alice)
+    action = reverse("cases:rectification:action", args=[case.pk, "assign_leader"])
+    case_page = reverse("cases:rectification:detail", args=[case.pk])
+    answered = client.post(action, {"leader": ""}, HTTP_REFERER=f"http://testserver{case_page}")
+    assert answered.status_code == 400
+    assert _language_next(answered.content.decode()) == case_page
+    for referer in ("", "https://elsewhere.example/cases/"):  # none, or another site's: the user's home
+        answered = client.post(action, {"leader": ""}, HTTP_REFERER=referer)
+        assert _language_next(answered.content.decode()) == reverse("home")
+
+
+def test_opening_an_address_that_only_takes_forms_explains_itself(client: Client, personas: Personas) -> None:
+    case = confirmed(personas)
+    client.force_login(personas.alice)
+    action = reverse("cases:rectification:action", args=[case.pk, "assign_leader"])
+    response = client.get(action, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    page = response.content.decode()
+    assert "This address only receives forms" in page
+    assert reverse("home") in page
+    # The API's 405 keeps its own JSON body.
+    api = client.get(f"/api/v1/cases/{case.pk}/assign-leader/", HTTP_ACCEPT_LANGUAGE="en")
+    assert api.status_code == 405
+    assert api.headers["Content-Type"] == "application/json"
 
 
 def test_an_unknown_page_answers_404_with_the_site_layout(client: Client, personas: Personas) -> None:

@@ -66,6 +66,22 @@ def test_a_reviewer_cannot_register_a_matter(personas: Personas) -> None:
         services.matter_receive(actor=personas.rita, cadre=personas.carl_cadre, title="x", facts="y")
 
 
+def test_a_matter_is_not_received_on_a_day_to_come(personas: Personas) -> None:
+    today = timezone.localdate()
+    for day in (date(2099, 1, 1), today + timedelta(days=1)):
+        with pytest.raises(ValidationError) as raised:
+            services.matter_receive(
+                actor=personas.alice, cadre=personas.carl_cadre, title="项目损失", facts="事实", received_on=day
+            )
+        assert list(raised.value.message_dict) == ["received_on"]
+    assert not AccountabilityMatter.objects.exists()
+    for day in (today, date(2025, 11, 3)):
+        matter = services.matter_receive(
+            actor=personas.alice, cadre=personas.carl_cadre, title="项目损失", facts="事实", received_on=day
+        )
+        assert matter.received_on == day
+
+
 def test_the_cadre_applies_for_themself_and_the_acceptance_clock_starts(personas: Personas) -> None:
     matter = applied(personas, applied_on=date(2025, 9, 30))
     assert matter.state == MatterState.APPLIED

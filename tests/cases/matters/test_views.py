@@ -3,6 +3,7 @@ htmx recommendation, the cadre's own page, evidence downloads, and pinned query 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -205,6 +206,13 @@ def test_the_checklist_shows_every_criterion_grouped_with_x1_next_to_g4(client: 
     assert "bypassed collective decision" in page  # en wording
     assert 'hx-post="' + url("checklist_recommendation", matter) + '"' in page
     assert "<script>" not in page  # no inline script (strict CSP)
+
+
+def test_a_chinese_reader_sees_the_criteria_in_chinese_only(client: Client, personas: Personas) -> None:
+    matter = investigating(personas)
+    page = login(client, personas.rita).get(url("checklist", matter), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "违反民主集中制" in page
+    assert "bypassed collective decision" not in page
 
 
 def test_opening_the_checklist_is_logged_as_a_read_of_the_file(client: Client, personas: Personas) -> None:
@@ -462,6 +470,21 @@ def test_the_receive_form_does_not_offer_cadres_outside_the_subtree(client: Clie
     assert not AccountabilityMatter.objects.exists()
 
 
+def test_the_receive_form_refuses_a_date_to_come_and_keeps_what_was_typed(client: Client, personas: Personas) -> None:
+    response = login(client, personas.alice).post(
+        reverse("cases:matters:receive"),
+        {"cadre": personas.carl_cadre.pk, "title": "项目损失", "facts": "事实经过", "received_on": "2099-01-01"},
+    )
+    assert response.status_code == 400
+    assert not AccountabilityMatter.objects.exists()
+    form = response.context["form"]
+    assert list(form.errors) == ["received_on"]
+    assert form["title"].value() == "项目损失"
+    page = response.content.decode()
+    assert "2099-01-01" in page
+    assert "事实经过" in page
+
+
 def test_a_reviewer_cannot_open_the_receive_form(client: Client, personas: Personas) -> None:
     assert login(client, personas.rita).get(reverse("cases:matters:receive")).status_code == 403
 
@@ -484,6 +507,15 @@ def test_a_cadre_pre_registers_through_the_page_and_sees_it_listed(client: Clien
     assert (
         "试行容缺受理" not in login(client, personas.oscar).get(reverse("cases:matters:prereg_list")).content.decode()
     )
+
+
+def test_the_pre_registrations_scroll_in_their_own_box_on_a_phone(client: Client, personas: Personas) -> None:
+    services.prereg_create(
+        actor=personas.carl, cadre=personas.carl_cadre, measure="试行容缺受理", risks="材料补正不及时"
+    )
+    html = login(client, personas.alice).get(reverse("cases:matters:prereg_list")).content.decode()
+    assert re.search(r'<div class="table-responsive">\s*<table', html)
+    assert '<td class="text-nowrap">' in html  # the date stays on one line
 
 
 def test_someone_without_a_cadre_or_role_cannot_pre_register(client: Client, personas: Personas) -> None:

@@ -142,3 +142,14 @@ def test_the_unit_options_are_escaped(client: Client, personas: Personas) -> Non
     html = login(client, personas.alice).get(reverse("cases:rectification:list")).content.decode()
     assert f'<option value="{unit.pk}">&lt;b&gt;&quot;综合&quot;&amp;科&lt;/b&gt;</option>' in html
     assert "<b>" not in html
+
+
+def test_on_a_phone_the_table_scrolls_in_its_own_box_with_one_manifestation_a_line(
+    client: Client, personas: Personas
+) -> None:
+    case = cases(personas, 1)[0]
+    case.manifestations = ["M1", "M2"]
+    case.save(update_fields=["manifestations"])
+    html = login(client, personas.alice).get(reverse("cases:rectification:list")).content.decode()
+    assert re.search(r'<div class="table-responsive">\s*<table', html)
+    assert len(re.findall(r'<span class="d-block text-nowrap">M\d ', html)) == 2

@@ -3,7 +3,7 @@ each sent once (email and in-app notification), whatever how often the job runs.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -28,6 +28,11 @@ def emails(personas: Personas) -> Personas:
         User.objects.filter(pk=user.pk).update(email=f"{user.username}@example.invalid")
         user.refresh_from_db()
     return personas
+
+
+def at(day: date) -> datetime:
+    """10:00 on `day`, the time of a talk held then."""
+    return timezone.make_aware(datetime.combine(day, time(10)))
 
 
 def recipients() -> list[str]:
@@ -64,8 +69,9 @@ def test_no_talk_reminder_once_a_talk_is_signed(emails: Personas) -> None:
 
 def test_commitment_reminders_count_working_days_across_the_national_day_holiday(emails: Personas) -> None:
     case = talking(emails)
-    record_talk(emails, case, deadline=date(2025, 10, 9))
-    services.commitment_add(actor=emails.leo, case=case, text="提交书面检查", deadline=date(2025, 10, 13))
+    # The talk was held on 29 September 2025 (a deadline is not before the day of its talk).
+    talk = record_talk(emails, case, deadline=date(2025, 10, 9), held_at=at(date(2025, 9, 29)))
+    services.commitment_add(actor=emails.leo, case=case, talk=talk, text="提交书面检查", deadline=date(2025, 10, 13))
     # From Tuesday 30 September 2025, three working days end on Saturday 11 October (1–8 October are
     # holidays, the 11th is worked): the 9 October deadline is due, the 13 October one is not yet.
     # Counting Monday to Friday would have ended on 3 October and warned of neither.
@@ -78,7 +84,7 @@ def test_commitment_reminders_count_working_days_across_the_national_day_holiday
 def test_an_overdue_commitment_is_reminded_again_once(emails: Personas) -> None:
     case = talking(emails)
     deadline = date(2026, 6, 1)
-    record_talk(emails, case, deadline=deadline)
+    record_talk(emails, case, deadline=deadline, held_at=at(deadline - timedelta(days=14)))
     assert reminders.reminders_send(today=deadline) == 1
     assert reminders.reminders_send(today=deadline + timedelta(days=1)) == 1
     assert reminders.reminders_send(today=deadline + timedelta(days=9)) == 0

@@ -463,7 +463,8 @@ def test_care_measures_wait_for_the_determination(personas: Personas) -> None:
 def test_a_commitment_past_its_deadline_is_overdue_until_done(personas: Personas) -> None:
     case = talking(personas)
     yesterday = timezone.localdate() - timedelta(days=1)
-    talk = record_talk(personas, case, deadline=yesterday)
+    # A talk held three days ago and recorded today: its deadline has passed since.
+    talk = record_talk(personas, case, deadline=yesterday, held_at=timezone.now() - timedelta(days=3))
     commitment = talk.commitments.get()
     today = timezone.localdate()
     assert commitment.is_overdue(today)

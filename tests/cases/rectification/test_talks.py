@@ -3,16 +3,18 @@ acknowledged or disputed by the cadre; their commitments; the talk record PDF.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.rectification import services
 from cases.rectification.documents import KIND, TITLE
-from cases.rectification.exceptions import InvalidTransition
+from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.forms import CommitmentFormSet, TalkForm
 from cases.rectification.models import Acknowledgement, Talk, TalkKind
 from cases.rectification.selectors import case_timeline
@@ -176,6 +178,20 @@ def test_several_talks_of_different_kinds_may_be_held(personas: Personas) -> Non
     assert sorted(Talk.objects.filter(case=case).values_list("kind", flat=True)) == ["admonishment", "heart_to_heart"]
 
 
+def test_the_same_talk_sent_again_is_not_stored_twice(personas: Personas) -> None:
+    case = talking(personas)
+    held_at = timezone.now() - timedelta(hours=2)
+    first = record_talk(personas, case, held_at=held_at)
+    with pytest.raises(AlreadyRecorded) as raised:
+        record_talk(personas, case, held_at=held_at)
+    assert raised.value.record == first
+    assert Talk.objects.filter(case=case).count() == 1
+    # Another time, or other content, is another talk.
+    record_talk(personas, case, held_at=held_at - timedelta(days=1))
+    record_talk(personas, case, held_at=held_at, content="再次谈话，检查整改进展。")
+    assert Talk.objects.filter(case=case).count() == 3
+
+
 def test_the_talk_form_asks_for_at_most_six_typed_things() -> None:
     form = TalkForm(recorders=Cadre.objects.none())
     typed = [name for name, field in form.fields.items() if not hasattr(field, "choices")]
@@ -245,3 +261,97 @@ def test_the_talk_record_is_visible_to_the_case_staff_and_the_cadre_not_to_outsi
 
 def test_a_nominated_case_has_no_talks(personas: Personas) -> None:
     assert not nominated(personas).talks.exists()
+
+
+# --- deadlines that cannot be right ------------------------------------------------------------------------
+
+
+def test_a_commitment_deadline_is_not_before_the_day_of_its_talk(personas: Personas) -> None:
+    case = talking(personas)
+    for year in (2019, 2020):
+        with pytest.raises(ValidationError) as raised:
+            record_talk(personas, case, deadline=date(year, 6, 30))
+        assert list(raised.value.message_dict) == ["commitments"]
+        assert f"{year}-06-30" in raised.value.message_dict["commitments"][0]
+        assert "每周报送工作台账" in raised.value.message_dict["commitments"][0]
+    assert not Talk.objects.filter(case=case).exists()
+    # The day of the talk itself is a deadline; a talk recorded days later may carry one passed since.
+    held_at = timezone.now() - timedelta(days=5)
+    talk = record_talk(personas, case, deadline=timezone.localdate(held_at), held_at=held_at)
+    assert talk.commitments.get().deadline == timezone.localdate(held_at)
+
+
+def test_a_commitment_added_later_is_not_due_before_its_talk_or_in_the_past(personas: Personas) -> None:
+    case = talking(personas)
+    held_at = timezone.now() - timedelta(days=5)
+    talk = record_talk(personas, case, held_at=held_at)
+    talk_day = timezone.localdate(held_at)
+    with pytest.raises(ValidationError) as raised:
+        services.commitment_add(
+            actor=personas.leo, case=case, talk=talk, text="追加", deadline=talk_day - timedelta(days=1)
+        )
+    assert list(raised.value.message_dict) == ["deadline"]
+    services.commitment_add(actor=personas.leo, case=case, talk=talk, text="追加", deadline=talk_day)
+    # On its own (the plan page), a commitment is agreed today: its deadline is not in the past.
+    with pytest.raises(ValidationError) as raised:
+        services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=date(2020, 1, 1))
+    assert list(raised.value.message_dict) == ["deadline"]
+    services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=timezone.localdate())
+    assert case.commitments.count() == 3
+
+
+def test_a_talk_is_not_moved_after_the_deadline_of_its_commitments(personas: Personas) -> None:
+    case = talking(personas)
+    held_at = timezone.now() - timedelta(days=5)
+    talk = record_talk(personas, case, deadline=timezone.localdate(held_at) + timedelta(days=1), held_at=held_at)
+    fields: dict[str, Any] = {
+        "kind": talk.kind,
+        "place": talk.place,
+        "recorder": talk.recorder,
+        "purpose": talk.purpose,
+        "content": talk.content,
+    }
+    with pytest.raises(ValidationError) as raised:
+        services.talk_update(actor=personas.leo, talk=talk, held_at=timezone.now() - timedelta(hours=1), **fields)
+    assert list(raised.value.message_dict) == ["held_at"]
+    services.talk_update(actor=personas.leo, talk=talk, held_at=held_at + timedelta(days=1), **fields)
+
+
+def test_the_pages_refuse_a_past_deadline_and_keep_what_was_typed(client: Client, personas: Personas) -> None:
+    case = talking(personas)
+    client.force_login(personas.leo, backend="django.contrib.auth.backends.ModelBackend")
+    held = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    data = {
+        "kind": "reminder",
+        "held_at": held,
+        "place": "局三楼小会议室",
+        "recorder": personas.dora_cadre.pk,
+        "purpose": "测评反映推诿扯皮",
+        "content": "提醒其改进作风。",
+        "statement": "",
+        "commitments-TOTAL_FORMS": "2",
+        "commitments-INITIAL_FORMS": "0",
+        "commitments-MIN_NUM_FORMS": "0",
+        "commitments-MAX_NUM_FORMS": "20",
+        "commitments-0-text": "每周一报送周计划",
+        "commitments-0-deadline": "2019-12-31",
+        "commitments-1-text": "",
+        "commitments-1-deadline": "",
+    }
+    response = client.post(reverse("cases:rectification:talk_create", args=[case.pk]), data)
+    assert response.status_code == 400
+    assert not Talk.objects.filter(case=case).exists()
+    page = response.content.decode()
+    assert "2019-12-31" in page  # in the message, and still in the field
+    assert "每周一报送周计划" in page
+    assert "提醒其改进作风。" in page
+    assert any("2019-12-31" in error for error in response.context["form"].non_field_errors())
+
+    response = client.post(
+        reverse("cases:rectification:commitment_add", args=[case.pk]), {"text": "清理积压件", "deadline": "2020-03-01"}
+    )
+    assert response.status_code == 400
+    form = response.context["commitment_form"]
+    assert "deadline" in form.errors
+    assert form["text"].value() == "清理积压件"
+    assert not case.commitments.exists()

@@ -3,6 +3,7 @@ wrong state → 409, the happy paths, the buttons each person gets, and pinned q
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.rectification import services
 from cases.rectification.models import CaseState, RectificationCase, Talk
@@ -201,6 +202,17 @@ def test_the_leader_is_chosen_from_eligible_leaders(client: Client, personas: Pe
     assert case.leader == personas.leo
 
 
+def test_without_an_eligible_leader_the_case_page_says_why_instead_of_an_empty_choice(
+    client: Client, personas: Personas
+) -> None:
+    case = services.case_confirm(actor=personas.alice, case=nominated(personas), note=DETERMINATION)
+    User.objects.filter(pk=personas.leo.pk).update(is_active=False)  # the only leader over the cadre's unit
+    page = login(client, personas.alice).get(case_url("detail", case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No one can be assigned as leader in charge yet" in page
+    assert case.unit.name in page
+    assert 'name="leader"' not in page
+
+
 def test_the_leader_records_a_talk_with_its_commitments_then_signs_it(client: Client, personas: Personas) -> None:
     case = talking(personas)
     login(client, personas.leo)
@@ -215,6 +227,24 @@ def test_the_leader_records_a_talk_with_its_commitments_then_signs_it(client: Cl
     assert client.post(url("talk_sign", pk=talk.pk)).status_code == 302
     talk.refresh_from_db()
     assert talk.is_signed
+
+
+def test_the_same_talk_form_sent_twice_stores_one_record_and_shows_it(client: Client, personas: Personas) -> None:
+    # The Back button after "save and sign" shows the filled form again; sending it again must not add a second,
+    # unchangeable signed record.
+    case = talking(personas)
+    login(client, personas.leo)
+    data = talk_post(personas, sign="1")
+    first = client.post(case_url("talk_create", case), data)
+    talk = Talk.objects.get(case=case)
+    assert first.status_code == 302
+    assert talk.is_signed
+    again = client.post(case_url("talk_create", case), data, follow=True)
+    assert Talk.objects.filter(case=case).count() == 1
+    assert again.redirect_chain == [(url("talk_detail", pk=talk.pk), 302)]
+    with translation.override("zh-hans"):  # the site's language, which the client does not change
+        said = translation.gettext("This talk was already recorded; the form was sent twice. Here is the record.")
+    assert said in again.content.decode()
 
 
 def test_an_edit_after_signing_answers_409(client: Client, personas: Personas) -> None:
@@ -342,11 +372,35 @@ def test_a_bulk_action_on_a_case_not_nominated_answers_409(client: Client, perso
     assert response.status_code == 409
 
 
-def test_a_bulk_action_without_ticks_or_text_answers_400(client: Client, personas: Personas) -> None:
+def test_a_refused_bulk_action_returns_to_the_filtered_list_with_the_ticks_and_text_kept(
+    client: Client, personas: Personas
+) -> None:
     case = nominated(personas)
     login(client, personas.alice)
-    assert client.post(url("bulk"), {"action": "confirm", "text": "x"}).status_code == 400
-    assert client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": ""}).status_code == 400
+    filters = "state=nominated&sort=cadre"
+    list_url = f"{url('list')}?{filters}"
+    page = client.get(list_url).content.decode()
+    assert f'name="filters" value="{html.escape(filters)}"' in page
+    # Nothing ticked: the typed note comes back, and the list keeps its filters.
+    response = client.post(
+        url("bulk"), {"action": "confirm", "text": "经研究确定", "filters": filters}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, list_url)
+    page = client.get(list_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nothing was recorded" in page
+    assert "Tick at least one case." in page
+    assert "经研究确定</textarea>" in page
+    # Ticked but no note: the tick comes back.
+    client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": "", "filters": filters})
+    page = client.get(list_url).content.decode()
+    assert f'name="case" value="{case.pk}" id="case-{case.pk}" checked' in page
+    case.refresh_from_db()
+    assert case.state == CaseState.NOMINATED
+    # Shown once: the next visit is a fresh list.
+    assert "checked" not in client.get(list_url).content.decode().split('id="bulk-form"')[1].split("</table>")[0]
+    # The filters only ever make a query string of the list.
+    response = client.post(url("bulk"), {"action": "confirm", "text": "x", "filters": "//evil.example/?a=1"})
+    assert response.headers["Location"].startswith(url("list") + "?")
 
 
 def test_the_auditor_may_not_bulk_confirm(client: Client, personas: Personas) -> None:
@@ -375,7 +429,9 @@ def test_the_list_filters_by_state_manifestation_unit_and_overdue(client: Client
     assert listed(unit=personas.carl_cadre.unit.pk) == {theirs.pk, other.pk}
     assert listed(unit=personas.leo.cadre.unit.parent.pk, state="talking") == {theirs.pk}
     assert listed(overdue="on") == set()
-    record_talk(personas, theirs, deadline=timezone.localdate() - timedelta(days=1))
+    record_talk(
+        personas, theirs, deadline=timezone.localdate() - timedelta(days=1), held_at=timezone.now() - timedelta(days=3)
+    )
     assert listed(overdue="on") == {theirs.pk}
 
 

@@ -3,7 +3,7 @@ the verdict that verification reads, and who may see any of it (never the cadre,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from cases.matters.workdays import is_working_day
 from cases.rectification import permissions, services, visit_services
@@ -21,7 +23,7 @@ from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import CaseState, RectificationCase, VisitPlan, VisitVerdict
 from project.audit.models import AuditEvent
 from project.org.models import User
-from tests.cases.rectification.states import rectifying, talking, verifying
+from tests.cases.rectification.states import closed_rectified, rectifying, talking, verifying
 from tests.cases.rectification.visit_states import executed, planned, sealed, window
 from tests.conftest import Personas
 
@@ -73,8 +75,16 @@ def test_the_draw_skips_the_national_day_holiday() -> None:
     assert days == [date(2025, 9, 30), date(2025, 10, 9), date(2025, 10, 10), date(2025, 10, 11)]
 
 
-def test_nothing_about_the_sealed_plan_reaches_the_audit_trail(personas: Personas) -> None:
-    plan = observed_with_file(personas)
+def test_nothing_about_the_sealed_plan_reaches_the_audit_trail(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The window opens tomorrow (today is the start of the case's period, whose dates the trail does show),
+    # and the visit is recorded tomorrow.
+    plan = sealed(personas, opens_in=1)
+    tomorrow = timezone.now() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    upload = SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="image/png")
+    visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人", files=[upload])
     assert plan.visit_date is not None
     secrets_ = {plan.visit_date.isoformat(), plan.window_start.isoformat(), plan.window_end.isoformat(), "观看"}
     secrets_ |= {plan.visit_date.strftime("%Y%m%d"), "工作日上午", "工位无人"}
@@ -292,11 +302,129 @@ def test_the_case_visits_page_costs_the_same_queries_for_one_plan_or_three(
 
 def test_no_visit_can_be_planned_before_the_rectification_period(personas: Personas) -> None:
     case = talking(personas)
-    response = login(Client(), personas.alice).get(url("case_visits", pk=case.pk))
+    response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), personas.alice).get(url("case_visits", pk=case.pk))
     assert response.status_code == 200
     assert response.context["form"] is None
+    # The page says why there is no form, and leads back to the case.
+    assert response.context["planning_closed"] == "not_yet"
+    html = response.content.decode()
+    reason = html[html.index('id="visit-planning-closed"') :]
+    assert "No visit can be planned yet" in reason
+    assert f'href="{url("detail", pk=case.pk)}"' in reason
     start, end = window()
     with pytest.raises(InvalidTransition):
         visit_services.visit_plan_create(
             actor=personas.alice, case=case, team=[personas.ivy], window_start=start, window_end=end, method="随机"
         )
+
+
+def test_no_visit_can_be_planned_once_the_case_is_closed_and_the_page_says_so(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = closed_rectified(personas, monkeypatch)
+    response = login(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), personas.alice).get(url("case_visits", pk=case.pk))
+    assert response.context["form"] is None
+    assert response.context["planning_closed"] == "no_longer"
+    assert 'id="visit-planning-closed"' in response.content.decode()
+
+
+def test_while_visits_may_be_planned_the_page_has_the_form_and_no_reason(personas: Personas) -> None:
+    case = verifying(personas)
+    response = login(Client(), personas.alice).get(url("case_visits", pk=case.pk))
+    assert response.context["form"] is not None
+    assert response.context["planning_closed"] is None
+    assert 'id="visit-planning-closed"' not in response.content.decode()
+
+
+def test_the_plan_page_links_the_organization_department_to_the_case_and_its_visits(personas: Personas) -> None:
+    plan = sealed(personas)
+    html = login(Client(), personas.alice).get(url("visit_detail", pk=plan.pk)).content.decode()
+    assert f'href="{url("detail", pk=plan.case_id)}"' in html
+    assert f'href="{url("case_visits", pk=plan.case_id)}"' in html
+    assert f'href="{url("my_visits")}"' not in html  # alice is not on the team
+
+
+def test_the_plan_page_links_the_inspector_only_to_pages_they_may_open(personas: Personas) -> None:
+    plan = sealed(personas)
+    client = login(Client(), personas.ivy)
+    html = client.get(url("visit_detail", pk=plan.pk)).content.decode()
+    # ivy may not read the case's staff pages nor its list of plans: the case is named, not linked.
+    assert client.get(url("detail", pk=plan.case_id)).status_code == 404
+    assert f'href="{url("detail", pk=plan.case_id)}"' not in html
+    assert f'href="{url("case_visits", pk=plan.case_id)}"' not in html
+    assert f'href="{url("my_visits")}"' in html
+
+
+# --- dates that cannot be right ---------------------------------------------------------------------------
+
+
+def sealed_later(personas: Personas) -> VisitPlan:
+    """A sealed plan whose window opens in three days (as 12-01 to 12-20 did, planned in late November)."""
+    return sealed(personas, opens_in=3)
+
+
+def test_nothing_is_recorded_before_the_window_opens(personas: Personas) -> None:
+    plan = sealed_later(personas)
+    for observed_at in (None, timezone.now() - timedelta(days=1)):
+        with pytest.raises(ValidationError) as raised:
+            visit_services.visit_observation_add(
+                actor=personas.ivy, plan=plan, text="10:35 工位无人", observed_at=observed_at
+            )
+        assert list(raised.value.message_dict) == ["observed_at"]
+        assert plan.window_start.isoformat() in raised.value.message_dict["observed_at"][0]
+    with pytest.raises(ValidationError) as raised:
+        visit_services.visit_execute(actor=personas.ivy, plan=plan, verdict=VisitVerdict.IMPROVED)
+    assert list(raised.value.message_dict) == ["verdict"]
+    plan.refresh_from_db()
+    assert not plan.observations.exists()
+    assert not plan.is_executed
+
+
+def test_an_observation_is_not_in_the_future_nor_before_the_first_day(personas: Personas) -> None:
+    plan = sealed(personas)  # the window opens today
+
+    def observe(observed_at: datetime) -> None:
+        visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="工位无人", observed_at=observed_at)
+
+    now = timezone.now()
+    day_before = timezone.make_aware(datetime.combine(plan.window_start - timedelta(days=1), time(10, 35)))
+    for wrong in (now + timedelta(days=1), now + timedelta(hours=1), day_before):
+        with pytest.raises(ValidationError) as raised:
+            observe(wrong)
+        assert list(raised.value.message_dict) == ["observed_at"]
+    # A phone a minute ahead of the server is not refused, nor the first minutes of the window.
+    observe(now + timedelta(minutes=1))
+    observe(min(now, timezone.make_aware(datetime.combine(plan.window_start, time(0, 5)))))
+    assert plan.observations.count() == 2
+    visit_services.visit_execute(actor=personas.ivy, plan=plan, verdict=VisitVerdict.IMPROVED)
+
+
+def test_the_pages_refuse_a_record_before_the_window_and_keep_what_was_typed(personas: Personas) -> None:
+    plan = sealed_later(personas)
+    client = login(Client(), personas.ivy)
+    observed = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url("visit_observe", pk=plan.pk), {"observed_at": observed, "text": "10:35 观看网络视频"})
+    assert response.status_code == 400
+    form = response.context["observation_form"]
+    assert plan.window_start.isoformat() in form.errors["observed_at"][0]
+    assert form["text"].value() == "10:35 观看网络视频"
+    assert "10:35 观看网络视频" in response.content.decode()
+    response = client.post(url("visit_execute", pk=plan.pk), {"verdict": "worse", "note": "仍有脱岗现象"})
+    assert response.status_code == 400
+    form = response.context["execute_form"]
+    assert "verdict" in form.errors
+    assert form["note"].value() == "仍有脱岗现象"
+    assert not plan.observations.exists()
+
+
+def test_the_api_refuses_a_record_before_the_window(personas: Personas) -> None:
+    plan = sealed_later(personas)
+    token, _created = Token.objects.get_or_create(user=personas.ivy)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.post(f"/api/v1/visits/{plan.pk}/observations/", {"text": "10:35 在办公室"}, format="json")
+    assert response.status_code == 400
+    assert "before the visit window opens" in response.json()["observed_at"][0]
+    response = api.post(f"/api/v1/visits/{plan.pk}/execute/", {"verdict": "improved"}, format="json")
+    assert response.status_code == 400
+    assert "before the visit window opens" in response.json()["verdict"][0]

@@ -13,14 +13,16 @@ from tests.cases.rectification.states import verifying
 from tests.conftest import Personas
 
 
-def window() -> tuple[date, date]:
-    today = timezone.localdate()
-    return today + timedelta(days=1), add_working_days(today, 15)
+def window(opens_in: int = 0) -> tuple[date, date]:
+    """A window open from today by default, so that the team may record the visit at once (nothing is
+    recorded before the window opens)."""
+    start = timezone.localdate() + timedelta(days=opens_in)
+    return start, add_working_days(start, 15)
 
 
-def planned(personas: Personas, case: RectificationCase | None = None) -> VisitPlan:
+def planned(personas: Personas, case: RectificationCase | None = None, *, opens_in: int = 0) -> VisitPlan:
     """alice plans a visit of carl's case (verifying by default) with ivy on the team."""
-    start, end = window()
+    start, end = window(opens_in)
     return visit_services.visit_plan_create(
         actor=personas.alice,
         case=case or verifying(personas),
@@ -31,8 +33,8 @@ def planned(personas: Personas, case: RectificationCase | None = None) -> VisitP
     )
 
 
-def sealed(personas: Personas, case: RectificationCase | None = None) -> VisitPlan:
-    return visit_services.visit_plan_seal(actor=personas.alice, plan=planned(personas, case))
+def sealed(personas: Personas, case: RectificationCase | None = None, *, opens_in: int = 0) -> VisitPlan:
+    return visit_services.visit_plan_seal(actor=personas.alice, plan=planned(personas, case, opens_in=opens_in))
 
 
 def executed(personas: Personas, verdict: str, case: RectificationCase | None = None) -> VisitPlan:
