@@ -5,18 +5,52 @@ department's previous circular; a circular about a case starts with the cadre's 
 title, the round's findings as the facts and the recorded handling measure as the decision. A circular
 is an official Chinese document whatever the page's language, so what is filled in is Chinese. The
 drafter edits all of it: these are suggestions, not the document.
+
+"Fill in from this case" on a form already typed in fills only the empty fields (`fill_empty`): what
+the drafter typed is never replaced, and the page says what was filled and what was kept.
+
+A circular names confirmed targets: only a case past the organizational determination (组织评定) and
+not ended otherwise may be named (`NAMEABLE_STATES`): confirmed, in talks, rectifying, verifying,
+escalated, or closed after handling. A nominated case is no target yet and a dismissed one never is; a
+withdrawn case (retired, transferred, deceased) is not named; a case closed rectified would flag the
+circular for withdrawal at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
 
-from cases.rectification.models import Circular, RectificationCase
+from cases.rectification.models import CaseState, Circular, RectificationCase
 from project.org.models import User
 
 REPEATED_FIELDS = ("unit", "issuing_body", "issuer_code", "addressees")
+# The form's single-valued fields in the order the form shows them; `cases` is the one list.
+FILLABLE_FIELDS = (
+    "unit", "issuing_body", "issuer_code", "title", "addressees", "facts", "decision", "nature", "requirements"
+)  # fmt: skip
+NAMEABLE_STATES: tuple[str, ...] = (
+    CaseState.CONFIRMED,
+    CaseState.TALKING,
+    CaseState.RECTIFYING,
+    CaseState.VERIFYING,
+    CaseState.ESCALATED,
+    CaseState.CLOSED_HANDLED,
+)
+
+
+@dataclass(frozen=True)
+class Filled:
+    """The outcome of filling a typed-in form from a case: the form's new starting values, the fields that
+    were empty and now hold the case's text, and those where the drafter's own text was kept although
+    the case suggests something else."""
+
+    values: dict[str, Any]
+    filled: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def circular_initial(user: User, case: RectificationCase | None) -> dict[str, Any]:
@@ -39,3 +73,31 @@ def circular_initial(user: User, case: RectificationCase | None) -> dict[str, An
             decision = str(case.get_handling_measure_display())
         initial["decision"] = f"{decision}\n{case.handling_note}".strip()
     return initial
+
+
+def fill_empty(typed: Mapping[str, Any], suggested: dict[str, Any]) -> Filled:
+    """Merge the suggestions into what was typed (`typed` is the posted form: a QueryDict, or a dict whose
+    `cases` is a list). A field with any text keeps it; the case is added to the cases already named."""
+    values: dict[str, Any] = {}
+    filled: list[str] = []
+    kept: list[str] = []
+    for name in FILLABLE_FIELDS:
+        mine = str(typed.get(name) or "")
+        suggestion = suggested.get(name)
+        if mine.strip():
+            values[name] = mine
+            if suggestion not in (None, "") and str(suggestion).strip() != mine.strip():
+                kept.append(name)
+        elif suggestion not in (None, ""):
+            values[name] = suggestion
+            filled.append(name)
+    getlist = getattr(typed, "getlist", None)
+    named = getlist("cases") if getlist is not None else list(typed.get("cases") or [])
+    cases = [str(pk) for pk in named if str(pk).isascii() and str(pk).isdigit()]
+    for pk in suggested.get("cases") or []:
+        if str(pk) not in cases:
+            cases.append(str(pk))
+            if "cases" not in filled:
+                filled.append("cases")
+    values["cases"] = cases
+    return Filled(values=values, filled=filled, kept=kept)

@@ -2,6 +2,10 @@
 
 A circular the user may not see answers 404; the wrong state 409; the drafter approving 403. Reading an
 unpublished circular is logged (`audit_log_read`).
+
+The draft page's "Fill in from this case" posts the form as typed (`fill`): only empty fields are filled
+and the page lists what was filled and what was kept, so nothing typed is lost. Each step's message says
+what happened and what comes next.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,13 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.rectification import circulars, permissions
-from cases.rectification.circular_drafts import circular_initial
+from cases.rectification.circular_drafts import NAMEABLE_STATES, REPEATED_FIELDS, circular_initial, fill_empty
 from cases.rectification.forms import StyledForm
 from cases.rectification.models import Circular, CircularState, RectificationCase
 from cases.rectification.views import _domain_errors
 from project.audit.services import audit_log_read
 from project.http import add_service_errors, found_or_404, request_user
-from project.org.models import Role, Unit
+from project.org.models import PATH_STEP, Role, RoleGrant, Unit, User
 from project.org.permissions import subtree_filter
 
 
@@ -67,7 +71,30 @@ def _draftable_units(user: Any) -> QuerySet[Unit]:
 
 
 def _nameable_cases(user: Any) -> QuerySet[RectificationCase]:
-    return RectificationCase.objects.visible_to(user).select_related("cadre").order_by("-created_at", "-pk")
+    """The cases the user may name: confirmed targets (`NAMEABLE_STATES`) of a unit where they may issue
+    a circular, never their own (`visible_to`), as `circulars.circular_create` requires. The form takes
+    its choices from here, so a case in another state is refused even when posted by hand."""
+    return (
+        RectificationCase.objects.visible_to(user)
+        .filter(state__in=NAMEABLE_STATES, unit__in=_draftable_units(user))
+        .select_related("cadre")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _chosen_case(cases: QuerySet[RectificationCase], case_id: str) -> RectificationCase | None:
+    named = case_id.isascii() and case_id.isdigit() and len(case_id) <= 12  # anything else names no case
+    return cases.filter(pk=int(case_id)).select_related("unit", "cadre").first() if named else None
+
+
+def _has_second_approver(circular: Circular) -> bool:
+    """Whether somebody other than the drafter may approve: an active organization department member over
+    the issuing unit (a grant on it or on a unit above it), or a superuser. One query."""
+    path = circular.unit.path
+    above = [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+    grants = RoleGrant.objects.filter(role=Role.ORG_ADMIN, unit__path__in=above).values("user_id")
+    approvers = User.objects.filter(Q(pk__in=grants) | Q(is_superuser=True), is_active=True)
+    return approvers.exclude(pk=circular.drafter_id).exists()
 
 
 def _circular(request: HttpRequest, pk: int) -> Circular:
@@ -89,18 +116,19 @@ def circular_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @_domain_errors
 def circular_create(request: HttpRequest) -> HttpResponse:
-    """Draft a circular (the organization department); `?case=` names a case to start with."""
+    """Draft a circular (the organization department); `?case=` names a case to start with, and posting
+    with `fill` fills the form's empty fields from the case chosen (`case`) without saving."""
     user = request_user(request)
     units = _draftable_units(user)
     if not units.exists():
         raise PermissionDenied
-    case_id = request.GET.get("case", "")
-    named = case_id.isascii() and case_id.isdigit() and len(case_id) <= 12  # anything else names no case
-    case = _nameable_cases(user).filter(pk=int(case_id)).select_related("unit").first() if named else None
+    nameable = _nameable_cases(user)
+    if request.method == "POST" and request.POST.get("fill"):
+        return _fill(request, user, units, nameable)
+    case = _chosen_case(nameable, request.GET.get("case", ""))
     initial = circular_initial(user, case)
-    form = CircularForm(
-        request.POST if request.method == "POST" else None, initial=initial, units=units, cases=_nameable_cases(user)
-    )
+    posted = request.POST if request.method == "POST" else None
+    form = CircularForm(posted, initial=initial, units=units, cases=nameable)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
@@ -122,8 +150,27 @@ def circular_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The circular was drafted."))
             return redirect("cases:rectification:circular_detail", pk=circular.pk)
-    context = {"form": form, "start_cases": _nameable_cases(user), "start_case": case.pk if case else None}
+    context = {"form": form, "start_cases": nameable, "start_case": case.pk if case else None}
     return render(request, "cases/rectification/circulars/form.html", context, status=400 if form.is_bound else 200)
+
+
+def _fill(
+    request: HttpRequest, user: User, units: QuerySet[Unit], nameable: QuerySet[RectificationCase]
+) -> HttpResponse:
+    """The draft form again, as typed, with its empty fields filled from the chosen case (and the previous
+    circular); nothing is saved, nothing typed is replaced. The page lists what was filled and kept."""
+    case = _chosen_case(nameable, request.POST.get("case", ""))
+    result = fill_empty(request.POST, circular_initial(user, case) if case else {})
+    form = CircularForm(initial=result.values, units=units, cases=nameable)
+    label = {name: form.fields[name].label for name in form.fields}
+    fill = {
+        "case": case,
+        "from_case": [label[name] for name in result.filled if name not in REPEATED_FIELDS],
+        "from_previous": [label[name] for name in result.filled if name in REPEATED_FIELDS],
+        "kept": [label[name] for name in result.kept],
+    }
+    context = {"form": form, "start_cases": nameable, "start_case": case.pk if case else None, "fill": fill}
+    return render(request, "cases/rectification/circulars/form.html", context)
 
 
 @require_GET
@@ -159,10 +206,44 @@ def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request_user(request)
     if action == "submit":
         circulars.circular_submit(actor=user, circular=circular)
+        if not _has_second_approver(circular):
+            messages.warning(
+                request,
+                _(
+                    "Submitted for approval, but nobody can approve it yet: a circular is approved by a second "
+                    "person of the organization department over %(unit)s, never by its drafter, and there is "
+                    "no such person. Ask for the organization department role to be granted to a second person."
+                )
+                % {"unit": circular.unit},
+            )
+        elif circular.drafter_id != user.pk:
+            messages.success(
+                request,
+                _(
+                    "Submitted for approval. You did not draft it, so you may approve it yourself; otherwise "
+                    "another person of the organization department approves it before it is published."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "Submitted for approval: a second person of the organization department approves it before "
+                    "it is published."
+                ),
+            )
     elif action == "approve":
         circulars.circular_approve(actor=user, circular=circular)
+        messages.success(
+            request, _("Approved. It may now be published: publishing gives it its number and prepares the PDF.")
+        )
     elif action == "publish":
-        circulars.circular_publish(actor=user, circular=circular)
+        published = circulars.circular_publish(actor=user, circular=circular)
+        messages.success(
+            request,
+            _("Published as %(number)s. The PDF is being prepared; it appears on this page once it is ready.")
+            % {"number": published.number},
+        )
     elif action == "withdraw":
         form = WithdrawCircularForm(request.POST)
         if not form.is_valid():
@@ -179,7 +260,7 @@ def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 status=400,
             )
         circulars.circular_withdraw(actor=user, circular=circular, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The circular was withdrawn; the reason is recorded with it."))
     else:
         raise Http404
-    messages.success(request, _("Done."))
     return redirect("cases:rectification:circular_detail", pk=circular.pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,8 +11,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from project.audit.selectors import events_visible_to
+from project.audit.forms import EventFilterForm
+from project.audit.models import AuditEvent
+from project.audit.selectors import events_visible_to, object_type_name, object_types_in_trail
 from project.org.permissions import can_view_audit
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One line of the trail as the reader sees it: the event's label (`AuditEvent.label`, in the
+    reader's language) and its object's type by the model's verbose name. No link to the object: no
+    model has a URL of its own (`get_absolute_url`) and the object pages check their own permissions,
+    so linking would cost a query per row."""
+
+    event: AuditEvent
+    label: str
+    object_name: str
 
 
 @require_GET
@@ -19,17 +35,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if not can_view_audit(request.user):
         raise PermissionDenied
     # Who saw what: ?action=read&actor=<username>, or &object_type=cases.visitplan&object_id=7 for one object.
-    filters = {
-        name: request.GET.get(name, "").strip()[:100] for name in ("action", "actor", "object_type", "object_id")
-    }
+    form = EventFilterForm(request.GET, object_types=object_types_in_trail(request.user))
     events = events_visible_to(request.user)
-    if filters["action"]:
-        events = events.filter(action=filters["action"])
-    if filters["actor"]:
-        events = events.filter(actor__username=filters["actor"])
-    if filters["object_type"]:
-        events = events.filter(object_type=filters["object_type"].lower())
-    if filters["object_id"]:
-        events = events.filter(object_id=filters["object_id"])
+    events = form.filter(events) if form.is_valid() else events.none()
     page = Paginator(events.order_by("-id"), 100).get_page(request.GET.get("page"))
-    return render(request, "audit/event_list.html", {"page": page, **filters})
+    rows = [EventRow(event, event.label, object_type_name(event.object_type)) for event in page]
+    return render(request, "audit/event_list.html", {"form": form, "page": page, "rows": rows})

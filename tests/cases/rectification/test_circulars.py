@@ -21,9 +21,9 @@ from project.audit.models import AuditEvent
 from project.documents.models import Document
 from project.org.models import Role, User
 from project.org.services import role_grant
-from tests.cases.rectification.states import escalated, verifying
+from tests.cases.rectification.states import closed_rectified, confirmed, escalated, nominated, verifying
 from tests.cases.rectification.visit_states import executed
-from tests.conftest import Org, Personas, make_user
+from tests.conftest import Org, Personas, make_cadre, make_user
 from tests.documents.pdfs import page_texts
 from tests.services import require_postgres
 
@@ -324,3 +324,93 @@ def test_the_draft_page_starts_from_a_chosen_case(
     assert f"关于{case.unit.name}{case.cadre.name}同志躺平问题的通报" in chosen
     for nonsense in ("²", "9" * 40, "-1", "abc"):
         assert client.get(url("circular_create"), {"case": nonsense}).status_code == 200
+
+
+FINDINGS = [{"code": "composite", "decisive": True, "zh": "综合指数 2.41 ≥ 2.0", "en": "composite 2.41 ≥ 2.0"}]
+
+
+@pytest.mark.django_db
+def test_filling_from_a_case_keeps_what_was_typed(
+    org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = escalated(personas, monkeypatch)
+    RectificationCase.objects.filter(pk=case.pk).update(evidence={"flags": FINDINGS})
+    client = login(Client(), personas.alice)
+    typed = "经暗访，陈刚同志多次在工作时间观看网络视频。"
+    response = client.post(
+        url("circular_create"), {"fill": "1", "case": case.pk, "facts": typed, "nature": "  ", "decision": ""}
+    )
+    assert response.status_code == 200
+    assert not Circular.objects.exists()  # filling saves nothing
+    initial = response.context["form"].initial
+    assert initial["facts"] == typed  # the case's findings do not replace the text typed
+    assert initial["title"] == f"关于{case.unit.name}{case.cadre.name}同志躺平问题的通报"
+    assert "诫勉" in initial["decision"]  # an empty field is filled
+    assert initial["cases"] == [str(case.pk)]
+    fill, fields = response.context["fill"], response.context["form"].fields
+    assert fill["from_case"] == [fields[name].label for name in ("title", "decision", "cases")]
+    assert fill["kept"] == [fields["facts"].label]
+    page = response.content.decode()
+    assert typed in page
+    assert 'name="fill"' in page
+
+
+@pytest.mark.django_db
+def test_filling_keeps_the_cases_already_named(org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = escalated(personas, monkeypatch)
+    other = escalated(personas, monkeypatch, cadre=personas.dora_cadre)
+    client = login(Client(), personas.alice)
+    response = client.post(url("circular_create"), {"fill": "1", "case": case.pk, "cases": [other.pk]})
+    assert response.context["form"].initial["cases"] == [str(other.pk), str(case.pk)]
+    refused = client.post(url("circular_create"), {"fill": "1", "case": "abc", "facts": "事实"})
+    assert refused.status_code == 200
+    assert refused.context["form"].initial["facts"] == "事实"
+    assert refused.context["fill"]["case"] is None
+
+
+@pytest.mark.django_db
+def test_the_picker_offers_only_cases_that_may_be_named(
+    org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    named = escalated(personas, monkeypatch)
+    pending = nominated(personas, cadre=personas.dora_cadre)
+    rectified = closed_rectified(personas, monkeypatch, cadre=make_cadre(org.section_1, "A-0091", "王强"))
+    target = confirmed(personas, cadre=make_cadre(org.section_2, "A-0092", "赵敏"))
+    client = login(Client(), personas.alice)
+    response = client.get(url("circular_create"))
+    assert [case.pk for case in response.context["start_cases"]] == [target.pk, named.pk]
+    assert [case.pk for case in response.context["form"].fields["cases"].queryset] == [target.pk, named.pk]
+    for refused in (pending, rectified):
+        assert f'<option value="{refused.pk}"' not in response.content.decode()
+    # Not even by hand: the nominated case is no valid choice, and asking to start from it fills nothing.
+    assert "title" not in client.get(url("circular_create"), {"case": pending.pk}).context["form"].initial
+    posted = client.post(
+        url("circular_create"),
+        {
+            "unit": org.district_a.pk, "issuing_body": "中共东城区委组织部", "issuer_code": "东组通", "title": TITLE,
+            "addressees": "各单位", "facts": "事实", "decision": "决定", "nature": "性质", "requirements": "要求",
+            "cases": [pending.pk],
+        },
+    )  # fmt: skip
+    assert posted.status_code == 400
+    assert not Circular.objects.exists()
+
+
+@pytest.mark.django_db
+def test_submitting_says_what_comes_next(org: Org, personas: Personas) -> None:
+    client = login(Client(), personas.alice)
+    alone = drafted(org, personas)
+    response = client.post(url("circular_action", pk=alone.pk, action="submit"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    text = [str(message) for message in response.context["messages"]]
+    assert len(text) == 1
+    assert "nobody can approve it yet" in text[0]
+
+    role_grant(actor=None, user=make_user("bob", "吴波"), role=Role.ORG_ADMIN, unit=org.city)
+    second = drafted(org, personas)
+    response = client.post(
+        url("circular_action", pk=second.pk, action="submit"), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = [str(message) for message in response.context["messages"]]
+    assert text == [
+        "Submitted for approval: a second person of the organization department approves it before it is published."
+    ]
