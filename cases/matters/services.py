@@ -854,12 +854,16 @@ def prereg_create(
 ) -> RiskPreRegistration:
     """Pre-register a risky measure before acting (容错报备).
 
-    Requires: the cadre themself, or org_admin over the cadre's unit. Raises PermissionDenied, ValidationError.
+    Requires: the cadre themself, or org_admin over the cadre's unit. Raises PermissionDenied, ValidationError
+    (no measure or risks, a date in the future).
     """
     person = _person(actor)
     _allow(permissions.can_create_prereg(person, cadre))
     measure = _text(measure, "measure", _("Describe the measure."))
     risks = _text(risks, "risks", _("Describe the risks."))
+    # Registered before acting: today, or earlier for one made on paper and entered later; never a day to come.
+    if registered_on is not None and registered_on > timezone.localdate():
+        raise ValidationError({"registered_on": _("The date of the pre-registration cannot be in the future.")})
     with transaction.atomic():
         prereg = RiskPreRegistration.objects.create(
             cadre=cadre,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -124,9 +125,10 @@ class CaseRow:
     leader: str
     period_end: str
     overdue: bool
+    period_over: bool
 
 
-def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
+def _case_rows(cases: Iterable[dict[str, Any]], today: date) -> list[CaseRow]:
     """The rows from the page's values() (a dict per case, LIST_COLUMNS): no case instances for a list."""
     states = {value: str(label) for value, label in CaseState.choices}
     manifestations = {value: str(label) for value, label in Manifestation.choices}
@@ -143,6 +145,9 @@ def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
             leader=_user_name(case, "leader__"),
             period_end=case["period_end"].isoformat() if case["period_end"] else "—",
             overdue=case["is_overdue"],
+            # `is_overdue` is a period past its end or a late commitment (models.overdue_q): say which.
+            period_over=case["state"] == CaseState.RECTIFYING
+            and bool(case["period_end"] and case["period_end"] < today),
         )
         for case in cases
     ]
@@ -221,7 +226,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         at_least=None if request.GET.get("count") == "all" else COUNT_AT_MOST,
     )
     page = paginator.get_page(number)
-    rows = _case_rows(page)
+    rows = _case_rows(page, today)
     can_bulk = _is_org_admin_anywhere(user)
     draft = request.session.pop(BULK_DRAFT, None) if can_bulk else None  # a refused bulk step's ticks and text
     context = {
@@ -589,7 +594,9 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
                 commitments=case_forms.commitment_inputs(formset),
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            rest = _on_commitment_rows(error, formset, form.cleaned_data.get("held_at") or timezone.now())
+            if rest is not None:
+                add_service_errors(form, rest)
         except AlreadyRecorded as error:
             # The form sent again (the Back button after saving, a second click): show the record stored the
             # first time rather than a conflict page, and store nothing.
@@ -606,6 +613,27 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The talk was recorded. Check it, then sign it."))
             return redirect("cases:rectification:talk_detail", pk=talk.pk)
     return _talk_form_page(request, case, form, formset, status=400 if data is not None else 200)
+
+
+def _on_commitment_rows(
+    error: ValidationError,
+    formset: forms.BaseFormSet,  # type: ignore[type-arg]
+    held_at: datetime,
+) -> ValidationError | None:
+    """A deadline the service refused, put on its own row of the commitments (by the service's own rule), so
+    that the leader sees which one; what is left for the talk's form is returned (None: nothing)."""
+    if not hasattr(error, "error_dict") or "commitments" not in error.error_dict:
+        return error
+    talk_day = timezone.localdate(held_at)
+    placed = False
+    for row in formset.forms:
+        try:
+            services.check_deadline(row.cleaned_data.get("deadline"), talk_day=talk_day)
+        except ValidationError as refused:
+            row.add_error("deadline", refused.message_dict["deadline"])
+            placed = True
+    rest = {field: messages for field, messages in error.message_dict.items() if field != "commitments" or not placed}
+    return ValidationError(rest) if rest else None
 
 
 def _visible_talk(request: HttpRequest, pk: int) -> Talk:

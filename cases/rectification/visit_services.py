@@ -58,7 +58,7 @@ def working_days_between(start: date, end: date) -> list[date]:
 
 
 def check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
-    """An observation is of something seen: not in the future, and not before the visit window opened."""
+    """An observation is of something seen: not in the future, and inside the visit window."""
     if timezone.is_naive(observed_at):
         observed_at = timezone.make_aware(observed_at)
     if observed_at > timezone.now() + CLOCK_SKEW:
@@ -68,6 +68,14 @@ def check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
             {
                 "observed_at": _("The time of the observation cannot be before the visit window opens (%(day)s).")
                 % {"day": plan.window_start.isoformat()}
+            }
+        )
+    # What was seen is dated when it was seen (it may be written up later): inside the window.
+    if timezone.localdate(observed_at) > plan.window_end:
+        raise ValidationError(
+            {
+                "observed_at": _("The time of the observation cannot be after the visit window closed (%(day)s).")
+                % {"day": plan.window_end.isoformat()}
             }
         )
 
@@ -172,13 +180,16 @@ def visit_observation_add(
         observed_at = observed_at or timezone.now()
         check_observed_at(locked, observed_at)
         checked = []
+        only_visit_types = _("Only PDF, JPEG and PNG files can be attached to a visit.")
         for upload in files:
             try:
                 content_type = validate_attachment(upload)
             except ValidationError as error:
-                raise ValidationError({"files": error.messages}) from None
+                # The general check names the matters' types too (Word, Excel); a visit takes fewer.
+                wrong_type = getattr(error, "code", None) == "type"
+                raise ValidationError({"files": [only_visit_types] if wrong_type else error.messages}) from None
             if content_type not in VISIT_ATTACHMENT_TYPES:
-                raise ValidationError({"files": _("Only PDF, JPEG and PNG files can be attached to a visit.")})
+                raise ValidationError({"files": only_visit_types})
             checked.append((upload, content_type))
         observation = VisitObservation.objects.create(
             plan=locked, observed_at=observed_at, text=text, recorded_by=person

@@ -562,6 +562,20 @@ def test_a_cadre_pre_registers_a_measure_and_it_is_cited_in_a_later_matter(perso
     assert list(matter.preregistrations.all()) == [prereg]
 
 
+def test_a_pre_registration_is_not_dated_in_the_future(personas: Personas) -> None:
+    def register(day: date) -> None:
+        services.prereg_create(
+            actor=personas.carl, cadre=personas.carl_cadre, measure="x", risks="y", registered_on=day
+        )
+
+    with pytest.raises(ValidationError) as raised:
+        register(timezone.localdate() + timedelta(days=1))
+    assert list(raised.value.message_dict) == ["registered_on"]
+    register(timezone.localdate() - timedelta(days=30))  # made on paper, entered later
+    register(timezone.localdate())
+    assert personas.carl_cadre.risk_preregistrations.count() == 2
+
+
 def test_a_cadre_cannot_pre_register_for_a_colleague(personas: Personas) -> None:
     with pytest.raises(PermissionDenied):
         services.prereg_create(actor=personas.carl, cadre=personas.dora_cadre, measure="x", risks="y")

@@ -345,7 +345,11 @@ def test_the_pages_refuse_a_past_deadline_and_keep_what_was_typed(client: Client
     assert "2019-12-31" in page  # in the message, and still in the field
     assert "每周一报送周计划" in page
     assert "提醒其改进作风。" in page
-    assert any("2019-12-31" in error for error in response.context["form"].non_field_errors())
+    # On the commitment's own row, not at the top of the talk's form.
+    rows = response.context["formset"].forms
+    assert any("2019-12-31" in error for error in rows[0].errors["deadline"])
+    assert "deadline" not in rows[1].errors
+    assert not response.context["form"].non_field_errors()
 
     response = client.post(
         reverse("cases:rectification:commitment_add", args=[case.pk]), {"text": "清理积压件", "deadline": "2020-03-01"}

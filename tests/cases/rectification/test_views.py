@@ -23,6 +23,7 @@ from tests.cases.rectification.states import (
     nominated,
     ready_to_rectify,
     record_talk,
+    rectifying,
     roster,
     signed,
     talking,
@@ -433,6 +434,25 @@ def test_the_list_filters_by_state_manifestation_unit_and_overdue(client: Client
         personas, theirs, deadline=timezone.localdate() - timedelta(days=1), held_at=timezone.now() - timedelta(days=3)
     )
     assert listed(overdue="on") == {theirs.pk}
+
+
+def test_the_list_says_whether_the_period_or_a_commitment_is_overdue(client: Client, personas: Personas) -> None:
+    late_commitment = talking(personas)
+    record_talk(
+        personas,
+        late_commitment,
+        deadline=timezone.localdate() - timedelta(days=1),
+        held_at=timezone.now() - timedelta(days=3),
+    )
+    period_over = rectifying(personas, cadre=personas.dora_cadre)
+    RectificationCase.objects.filter(pk=period_over.pk).update(period_end=timezone.localdate() - timedelta(days=1))
+    login(client, personas.alice)
+    rows = {row.pk: row for row in client.get(url("list"), HTTP_ACCEPT_LANGUAGE="en").context["rows"]}
+    assert (rows[str(late_commitment.pk)].overdue, rows[str(late_commitment.pk)].period_over) == (True, False)
+    assert (rows[str(period_over.pk)].overdue, rows[str(period_over.pk)].period_over) == (True, True)
+    page = client.get(url("list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count("commitment overdue (承诺逾期)") == 1
+    assert page.count("period over (逾期)") == 1
 
 
 def test_the_list_sorts(client: Client, personas: Personas) -> None:

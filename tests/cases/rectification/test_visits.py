@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -133,8 +133,10 @@ def test_observations_need_a_sealed_plan_and_a_team_member(personas: Personas) -
 def test_a_fake_pdf_is_rejected(personas: Personas) -> None:
     plan = sealed(personas)
     fake = SimpleUploadedFile("照片.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as raised, translation.override("en"):
         visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="10:35 工位无人", files=[fake])
+    # The visit's own types, not the matters' (which add Word and Excel).
+    assert raised.value.message_dict == {"files": ["Only PDF, JPEG and PNG files can be attached to a visit."]}
     assert not plan.observations.exists()
 
 
@@ -397,6 +399,25 @@ def test_an_observation_is_not_in_the_future_nor_before_the_first_day(personas: 
     observe(min(now, timezone.make_aware(datetime.combine(plan.window_start, time(0, 5)))))
     assert plan.observations.count() == 2
     visit_services.visit_execute(actor=personas.ivy, plan=plan, verdict=VisitVerdict.IMPROVED)
+
+
+def test_an_observation_written_up_later_keeps_the_time_it_was_made_inside_the_window(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = sealed(personas)
+    later = timezone.make_aware(datetime.combine(plan.window_end + timedelta(days=3), time(9, 0)))
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the inspector types it up after the window closed
+
+    def observe(day: date) -> None:
+        at = timezone.make_aware(datetime.combine(day, time(10, 35)))
+        visit_services.visit_observation_add(actor=personas.ivy, plan=plan, text="工位无人", observed_at=at)
+
+    with pytest.raises(ValidationError) as raised:
+        observe(plan.window_end + timedelta(days=1))
+    assert list(raised.value.message_dict) == ["observed_at"]
+    assert plan.window_end.isoformat() in raised.value.message_dict["observed_at"][0]
+    observe(plan.window_end)
+    assert plan.observations.count() == 1
 
 
 def test_the_pages_refuse_a_record_before_the_window_and_keep_what_was_typed(personas: Personas) -> None:
