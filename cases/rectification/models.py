@@ -76,11 +76,13 @@ LEADER_STATES: tuple[str, ...] = (CaseState.TALKING, CaseState.RECTIFYING, CaseS
 class Manifestation(models.TextChoices):
     """The five manifestations of Ziyang's campaign. A round may add its own codes; unknown codes show as is."""
 
-    M1 = "M1", _("M1 pushing work up and down (推诿扯皮)")
-    M2 = "M2", _("M2 sitting and waiting for retirement (坐等退休)")
-    M3 = "M3", _("M3 just getting through (得过且过)")
-    M4 = "M4", _("M4 high aims, poor execution (眼高手低)")
-    M5 = "M5", _("M5 unchanged despite repeated correction (屡教不改)")
+    # The words of a round's defaults (evaluations.models.DEFAULT_MANIFESTATIONS), so that a manifestation is
+    # named the same on the result card, the case list and the case page.
+    M1 = "M1", _("M1 Pushing work up and down")
+    M2 = "M2", _("M2 Waiting for retirement")
+    M3 = "M3", _("M3 Just getting through the day")
+    M4 = "M4", _("M4 High aims, poor execution")
+    M5 = "M5", _("M5 Unchanged despite repeated correction")
 
 
 class WithdrawalReason(models.TextChoices):
