@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import RoundState
-from project.audit.labels import Label, register_labels, step
+from project.audit.labels import Label, register_labels, register_object_pages, step
 
 LABELS: dict[str, Label] = {
     "evaluation_round.create": _("created the evaluation round"),
@@ -26,3 +26,4 @@ LABELS: dict[str, Label] = {
 
 def register() -> None:
     register_labels(LABELS)
+    register_object_pages({"evaluations.evaluationround": "evaluations:round_detail"})

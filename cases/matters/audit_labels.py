@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from cases.matters.models import ApplicantKind, MatterState, Outcome, ReminderKind
-from project.audit.labels import Label, register_labels, step, with_choices
+from project.audit.labels import Label, register_labels, register_object_pages, step, with_choices
 
 if TYPE_CHECKING:
     from project.audit.models import AuditEvent
@@ -62,3 +62,4 @@ LABELS: dict[str, Label] = {
 
 def register() -> None:
     register_labels(LABELS)
+    register_object_pages({"cases.accountabilitymatter": "cases:matters:detail"})

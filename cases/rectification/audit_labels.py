@@ -15,7 +15,7 @@ from cases.rectification.models import (
     VisitVerdict,
     WithdrawalReason,
 )
-from project.audit.labels import Label, register_labels, step, with_choices
+from project.audit.labels import Label, register_labels, register_object_pages, step, with_choices
 
 if TYPE_CHECKING:
     from project.audit.models import AuditEvent
@@ -76,3 +76,11 @@ LABELS: dict[str, Label] = {  # cases
 
 def register() -> None:
     register_labels(LABELS)
+    register_object_pages(
+        {
+            "cases.rectificationcase": "cases:rectification:detail",
+            "cases.talk": "cases:rectification:talk_detail",
+            "cases.visitplan": "cases:rectification:visit_detail",
+            "cases.circular": "cases:rectification:circular_detail",
+        }
+    )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,30 @@ def register_labels(labels: Mapping[str, Label]) -> None:
 
 def labelled_codes() -> frozenset[str]:
     return frozenset(_LABELS)
+
+
+# The page of an event's object: URL name per model ("app_label.model"), its only argument the object's id.
+_OBJECT_PAGES: dict[str, str] = {}
+
+
+def register_object_pages(pages: Mapping[str, str]) -> None:
+    """Add the page of each model's objects (a URL name taking the pk), for the trail to link to. The page
+    checks its own permissions: a link is built from the event alone (no query) and may answer 404."""
+    for object_type, url_name in pages.items():
+        if _OBJECT_PAGES.get(object_type, url_name) != url_name:
+            raise ImproperlyConfigured(f"audit object type {object_type!r} already has a page")
+        _OBJECT_PAGES[object_type] = url_name
+
+
+def object_url(event: AuditEvent) -> str | None:
+    """The page of the event's object, or None (no object, no page registered, an id the URL cannot take)."""
+    url_name = _OBJECT_PAGES.get(event.object_type)
+    if url_name is None or not event.object_id:
+        return None
+    try:
+        return reverse(url_name, args=[event.object_id])
+    except NoReverseMatch:
+        return None
 
 
 def _params(event: AuditEvent) -> dict[str, Any]:

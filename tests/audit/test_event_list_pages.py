@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from project.audit.services import audit_log_read
+from tests.cases.rectification.states import nominated
 from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,18 @@ def test_each_event_reads_in_the_readers_language_with_its_code_in_small_type(
     # the object by its model's name in the reader's language, its stored type as a tooltip
     assert f'<span title="org.cadre">干部</span> #{read.object_id}' in rows
     assert "org.cadre " not in rows
+
+
+def test_an_event_links_to_its_objects_page_when_its_app_registered_one(client: Client, personas: Personas) -> None:
+    case = nominated(personas)
+    audit_log_read(actor=personas.alice, obj=case, what="case file")
+    rows = table(auditor_page(client, personas, {"object_type": "cases.rectificationcase"}).content.decode())
+    case_page = reverse("cases:rectification:detail", args=[case.pk])
+    assert f'<a href="{case_page}" title="cases.rectificationcase">' in rows
+    # A model without a page (a cadre of the roster) is named, not linked.
+    audit_log_read(actor=personas.ivy, obj=personas.carl_cadre)
+    rows = table(auditor_page(client, personas, {"object_type": "org.cadre"}).content.decode())
+    assert "<a href" not in rows
 
 
 def test_every_filter_has_a_label_and_no_placeholder(client: Client, personas: Personas) -> None:

@@ -11,13 +11,14 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from cases.rectification.models import CaseState
 from evaluations.models import IDENTIFIED_RELATIONS
-from project.audit.labels import event_label, labelled_codes
+from project.audit.labels import event_label, labelled_codes, register_object_pages
 from project.audit.models import AuditEvent
 from tests.cases.rectification.states import confirmed
 from tests.conftest import Personas
@@ -175,3 +176,9 @@ def test_the_auditors_list_shows_the_label_and_keeps_the_stored_summary_at_hand(
     html = page.content.decode()
     assert "confirmed as a rectification target (from nominated" in html
     assert f'title="confirmed case #{case.pk} as a rectification target"' in html
+
+
+def test_a_model_gets_one_object_page() -> None:
+    register_object_pages({"cases.rectificationcase": "cases:rectification:detail"})  # the same again: fine
+    with pytest.raises(ImproperlyConfigured):
+        register_object_pages({"cases.rectificationcase": "cases:rectification:talk_detail"})
