@@ -632,7 +632,7 @@ def _on_commitment_rows(
         except ValidationError as refused:
             row.add_error("deadline", refused.message_dict["deadline"])
             placed = True
-    rest = {field: messages for field, messages in error.message_dict.items() if field != "commitments" or not placed}
+    rest = {field: errors for field, errors in error.message_dict.items() if field != "commitments" or not placed}
     return ValidationError(rest) if rest else None
 
 
