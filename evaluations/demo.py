@@ -31,6 +31,11 @@ DEMO_SCOPE = "SF-DH"  # 东湖区 (project/org/demo.py)
 DEMO_ADMIN = "zuzhi"
 DEMO_TITLE = "2026年上半年东湖区干部作风测评（示范）"
 LYING_FLAT_SHARE = 0.06
+# The demo leader `lingdao` leads this bureau: a few of the cadres lying flat are drawn from it, so that a first
+# look can follow a case on from its nomination (a leader in charge is assigned, talks are held). The others'
+# units have no leader with an account, which their case pages explain.
+DEMO_LEADER_UNIT = "SF-DH-FGJ"
+LYING_FLAT_UNDER_THE_DEMO_LEADER = 3
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,14 @@ def seed_demo_round(*, seed: int = 2024) -> DemoRound:
     opened = round_open(actor=admin, round=evaluation)
     items = list(Manifestation.objects.filter(round=evaluation).order_by("order").values_list("pk", flat=True))
     cadres = sorted(Cadre.objects.filter(unit__path__startswith=scope.path).values_list("pk", flat=True))
-    lying_flat = set(rng.sample(cadres, max(1, round(len(cadres) * LYING_FLAT_SHARE))))
+    led = Unit.objects.filter(code=DEMO_LEADER_UNIT).values_list("path", flat=True).first() or "-"
+    # In the leader's bureau and its sections; not the personas (their own pages stay as the demo describes them).
+    in_led_units = sorted(
+        Cadre.objects.filter(unit__path__startswith=led, user__isnull=True).values_list("pk", flat=True)
+    )
+    wanted = max(1, round(len(cadres) * LYING_FLAT_SHARE))
+    lying_flat = set(rng.sample(in_led_units, min(LYING_FLAT_UNDER_THE_DEMO_LEADER, len(in_led_units))))
+    lying_flat |= set(rng.sample([pk for pk in cadres if pk not in lying_flat], wanted - len(lying_flat)))
     for ballot in opened.tokens:
         ballot_submit(token=ballot.token, ratings=[_rating(rng, pk, lying_flat, items) for pk in ballot.subject_ids])
     for rating in IdentifiedRating.objects.filter(round=evaluation).select_related("subject__user", "rater"):

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.rectification.models import CaseState, RectificationCase
-from evaluations.demo import DEMO_TITLE
+from cases.rectification.selectors import leader_candidates
+from evaluations.demo import DEMO_TITLE, LYING_FLAT_UNDER_THE_DEMO_LEADER
 from evaluations.models import EvaluationRound, PeerSheet, RoundResultSummary, RoundState, SubjectResult
 from project.org.models import User
 
@@ -55,6 +56,15 @@ def test_the_org_admin_sees_the_round_and_its_cases(client: Client, settings: An
     assert client.get(reverse("evaluations:results", args=[round.pk])).status_code == 200
     listed = client.get(reverse("cases:rectification:list"), {"state": CaseState.NOMINATED})
     assert len(listed.context["rows"]) == RectificationCase.objects.filter(state=CaseState.NOMINATED).count() > 0
+
+
+def test_the_demo_leader_can_take_on_some_of_the_nominated_cases() -> None:
+    # So that a first look can follow a case past its nomination: assign lingdao, then record a talk as lingdao.
+    run("seed_demo")
+    run("seed_demo_round")
+    lingdao = User.objects.get(username="lingdao")
+    cases = RectificationCase.objects.select_related("unit", "cadre")
+    assert sum(lingdao in leader_candidates(case) for case in cases) >= LYING_FLAT_UNDER_THE_DEMO_LEADER
 
 
 def test_it_refuses_outside_debug_mode_unless_told(settings: Any) -> None:
