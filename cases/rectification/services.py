@@ -491,9 +491,17 @@ def _check_recorder(person: User, case: RectificationCase, recorder: Cadre) -> N
         raise ValidationError({"recorder": _("Choose the recorder from the cadres of your units.")})
 
 
-def _check_held_at(held_at: datetime) -> None:
+def _check_held_at(held_at: datetime, case: RectificationCase) -> None:
+    """A talk is recorded after it took place, and it took place in the case: not before its determination
+    (a talk of 2019 on a case confirmed in 2026 is a typing error)."""
     if held_at > timezone.now():
         raise ValidationError({"held_at": _("A talk is recorded after it took place.")})
+    determined = case.determined_at
+    if determined is not None and timezone.localdate(held_at) < timezone.localdate(determined):
+        day = timezone.localdate(determined).isoformat()
+        raise ValidationError(
+            {"held_at": _("The talk cannot be before the case was confirmed (%(day)s).") % {"day": day}}
+        )
 
 
 def check_deadline(deadline: date | None, *, talk_day: date | None, field: str = "deadline", text: str = "") -> None:
@@ -566,7 +574,7 @@ def talk_create(
         purpose = _text(purpose, "purpose", _("Give the reason for the talk (事由)."))
         content = _text(content, "content", _("Record the main content."))
         held_at = held_at or timezone.now()
-        _check_held_at(held_at)
+        _check_held_at(held_at, locked)
         _check_recorder(person, locked, recorder)
         items = _commitments(commitments)
         for item in items:
@@ -646,7 +654,7 @@ def talk_update(
         locked.content = _text(content, "content", _("Record the main content."))
         locked.statement = (statement or "").strip()
         if held_at is not None:
-            _check_held_at(held_at)
+            _check_held_at(held_at, locked.case)
             _check_later_deadlines(locked, held_at)
             locked.held_at = held_at
         if recorder.pk != locked.recorder_id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -55,7 +55,14 @@ def record_talk(personas: Personas, case: RectificationCase, *, deadline: date |
         "commitments": [CommitmentInput("每周报送工作台账", deadline or timezone.localdate() + timedelta(days=30))],
     }
     fields.update(kwargs)
+    determined_on(case, fields["held_at"])
     return services.talk_create(actor=personas.leo, case=case, **fields)
+
+
+def determined_on(case: RectificationCase, at: datetime) -> None:
+    """Move the case's determination back to `at` if it was later: a talk is never held before it (the
+    services refuse one), and tests date talks in the past to make their commitments late."""
+    RectificationCase.objects.filter(pk=case.pk, determined_at__gt=at).update(determined_at=at)
 
 
 def signed(personas: Personas, **kwargs: Any) -> tuple[RectificationCase, Talk]:

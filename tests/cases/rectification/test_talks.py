@@ -82,6 +82,39 @@ def test_a_talk_is_recorded_after_it_took_place(personas: Personas) -> None:
         record_talk(personas, talking(personas), held_at=timezone.now() + timedelta(hours=2))
 
 
+def test_a_talk_is_not_dated_before_the_case_was_confirmed(personas: Personas) -> None:
+    case = talking(personas)
+    case.refresh_from_db()
+    assert case.determined_at is not None
+    before = case.determined_at - timedelta(days=400)  # 2019 for 2026, say
+    with pytest.raises(ValidationError) as raised:
+        services.talk_create(
+            actor=personas.leo,
+            case=case,
+            kind=TalkKind.HEART_TO_HEART,
+            place="局三楼小会议室",
+            recorder=personas.dora_cadre,
+            purpose="测评反映推诿扯皮",
+            content="提醒其改进作风。",
+            held_at=before,
+        )
+    assert list(raised.value.message_dict) == ["held_at"]
+    assert timezone.localdate(case.determined_at).isoformat() in raised.value.message_dict["held_at"][0]
+    talk = record_talk(personas, case, held_at=case.determined_at)  # the day of the determination will do
+    with pytest.raises(ValidationError) as raised:
+        services.talk_update(
+            actor=personas.leo,
+            talk=talk,
+            kind=talk.kind,
+            place=talk.place,
+            recorder=talk.recorder,
+            purpose=talk.purpose,
+            content=talk.content,
+            held_at=before,
+        )
+    assert list(raised.value.message_dict) == ["held_at"]
+
+
 def test_the_talk_needs_a_place_a_reason_and_content(personas: Personas) -> None:
     case = talking(personas)
     for missing in ("place", "purpose", "content"):
