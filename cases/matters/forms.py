@@ -21,16 +21,12 @@ from cases.matters.models import (
     RiskPreRegistration,
 )
 from cases.matters.services import AnswerInput
-from project.org.models import PATH_STEP, Cadre, Role, User
+from project.org.models import Cadre, Role, User
+from project.org.selectors import role_holders
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-def unit_and_ancestor_paths(matter: AccountabilityMatter) -> list[str]:
-    path = matter.unit.path
-    return [path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP + 1)]
 
 
 class StyledForm(forms.Form):
@@ -91,11 +87,7 @@ class AssignReviewerForm(StyledForm):
 
     def __init__(self, *args: Any, matter: AccountabilityMatter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        grants = Q(
-            role_grants__role__in=[Role.REVIEWER, Role.ORG_ADMIN],
-            role_grants__unit__path__in=unit_and_ancestor_paths(matter),
-        )
-        people = User.objects.filter(grants, is_active=True).distinct().order_by("username")
+        people = role_holders([Role.REVIEWER, Role.ORG_ADMIN], matter.unit).order_by("username")
         if matter.cadre.user_id is not None:
             people = people.exclude(pk=matter.cadre.user_id)
         self.fields["user"].queryset = people  # type: ignore[attr-defined]
@@ -118,7 +110,7 @@ class CorrectionTaskForm(StyledForm):
     def __init__(self, *args: Any, matter: AccountabilityMatter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = Q(cadre__unit__path__startswith=matter.unit.path) | Q(
-            role_grants__unit__path__in=unit_and_ancestor_paths(matter)
+            role_grants__unit__path__in=matter.unit.ancestor_paths()
         )
         self.fields["owner"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(people, is_active=True).distinct().order_by("username")

@@ -50,7 +50,8 @@ from cases.matters.workdays import add_months, add_working_days
 from project.audit.services import audit_record
 from project.documents.services import document_request
 from project.oncommit import enqueue_on_commit
-from project.org.models import PATH_STEP, Cadre, CadreMark, MarkKind, Role, RoleGrant, User
+from project.org.models import Cadre, CadreMark, MarkKind, Role, User
+from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -913,9 +914,7 @@ def prereg_link(*, actor: AnyUser, matter: AccountabilityMatter, prereg: RiskPre
 
 
 def _reminder_recipients(matter: AccountabilityMatter) -> list[str]:
-    unit = matter.unit
-    paths = [unit.path[: i * PATH_STEP] for i in range(1, len(unit.path) // PATH_STEP + 1)]
-    admins = RoleGrant.objects.filter(role=Role.ORG_ADMIN, unit__path__in=paths).values_list("user_id", flat=True)
+    admins = role_holders(Role.ORG_ADMIN, matter.unit).values("pk")
     reviewers = MatterReviewer.objects.filter(matter=matter).values_list("user_id", flat=True)
     emails = User.objects.filter(Q(pk__in=admins) | Q(pk__in=reviewers), is_active=True).exclude(email="")
     if matter.cadre.user_id is not None:

@@ -8,12 +8,6 @@ drafter edits all of it: these are suggestions, not the document.
 
 "Fill in from this case" on a form already typed in fills only the empty fields (`fill_empty`): what
 the drafter typed is never replaced, and the page says what was filled and what was kept.
-
-A circular names confirmed targets: only a case past the organizational determination (组织评定) and
-not ended otherwise may be named (`NAMEABLE_STATES`): confirmed, in talks, rectifying, verifying,
-escalated, or closed after handling. A nominated case is no target yet and a dismissed one never is; a
-withdrawn case (retired, transferred, deceased) is not named; a case closed rectified would flag the
-circular for withdrawal at once.
 """
 
 from __future__ import annotations
@@ -24,7 +18,7 @@ from typing import Any
 
 from django.utils import translation
 
-from cases.rectification.models import CaseState, Circular, RectificationCase
+from cases.rectification.models import Circular, RectificationCase
 from project.org.models import User
 
 REPEATED_FIELDS = ("unit", "issuing_body", "issuer_code", "addressees")
@@ -32,14 +26,6 @@ REPEATED_FIELDS = ("unit", "issuing_body", "issuer_code", "addressees")
 FILLABLE_FIELDS = (
     "unit", "issuing_body", "issuer_code", "title", "addressees", "facts", "decision", "nature", "requirements"
 )  # fmt: skip
-NAMEABLE_STATES: tuple[str, ...] = (
-    CaseState.CONFIRMED,
-    CaseState.TALKING,
-    CaseState.RECTIFYING,
-    CaseState.VERIFYING,
-    CaseState.ESCALATED,
-    CaseState.CLOSED_HANDLED,
-)
 
 
 @dataclass(frozen=True)

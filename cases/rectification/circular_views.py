@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,13 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.rectification import circulars, permissions
-from cases.rectification.circular_drafts import NAMEABLE_STATES, REPEATED_FIELDS, circular_initial, fill_empty
+from cases.rectification.circular_drafts import REPEATED_FIELDS, circular_initial, fill_empty
 from cases.rectification.forms import StyledForm
-from cases.rectification.models import Circular, CircularState, RectificationCase
+from cases.rectification.models import NAMEABLE_STATES, Circular, CircularState, RectificationCase
 from cases.rectification.views import _domain_errors
 from project.audit.services import audit_log_read
 from project.http import add_service_errors, found_or_404, request_user
-from project.org.models import PATH_STEP, Role, RoleGrant, Unit, User
+from project.org.models import Role, Unit, User
 from project.org.permissions import subtree_filter
 
 
@@ -71,8 +71,8 @@ def _draftable_units(user: Any) -> QuerySet[Unit]:
 
 
 def _nameable_cases(user: Any) -> QuerySet[RectificationCase]:
-    """The cases the user may name: confirmed targets (`NAMEABLE_STATES`) of a unit where they may issue
-    a circular, never their own (`visible_to`), as `circulars.circular_create` requires. The form takes
+    """The cases the user may name, as `circulars.circular_create` requires: confirmed targets
+    (`NAMEABLE_STATES`) of a unit where they may issue a circular, never their own (`visible_to`). The form takes
     its choices from here, so a case in another state is refused even when posted by hand."""
     return (
         RectificationCase.objects.visible_to(user)
@@ -85,16 +85,6 @@ def _nameable_cases(user: Any) -> QuerySet[RectificationCase]:
 def _chosen_case(cases: QuerySet[RectificationCase], case_id: str) -> RectificationCase | None:
     named = case_id.isascii() and case_id.isdigit() and len(case_id) <= 12  # anything else names no case
     return cases.filter(pk=int(case_id)).select_related("unit", "cadre").first() if named else None
-
-
-def _has_second_approver(circular: Circular) -> bool:
-    """Whether somebody other than the drafter may approve: an active organization department member over
-    the issuing unit (a grant on it or on a unit above it), or a superuser. One query."""
-    path = circular.unit.path
-    above = [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
-    grants = RoleGrant.objects.filter(role=Role.ORG_ADMIN, unit__path__in=above).values("user_id")
-    approvers = User.objects.filter(Q(pk__in=grants) | Q(is_superuser=True), is_active=True)
-    return approvers.exclude(pk=circular.drafter_id).exists()
 
 
 def _circular(request: HttpRequest, pk: int) -> Circular:
@@ -206,7 +196,7 @@ def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request_user(request)
     if action == "submit":
         circulars.circular_submit(actor=user, circular=circular)
-        if not _has_second_approver(circular):
+        if not permissions.has_second_approver(circular):
             messages.warning(
                 request,
                 _(

@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from cases.rectification import permissions
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import (
+    NAMEABLE_STATES,
     Circular,
     CircularCounter,
     CircularState,
@@ -80,7 +81,8 @@ def circular_create(
     """Draft a circular issued by `unit`, naming cases of its subtree.
 
     Requires: the organization department over `unit`. Raises PermissionDenied, ValidationError (a missing
-    section, a title not of the form 关于…的通报, a case outside the unit's subtree).
+    section, a title not of the form 关于…的通报, a case outside the unit's subtree or not nameable:
+    `NAMEABLE_STATES`).
     """
     person = _person(actor)
     _allow(permissions.can_draft_circular(person, unit))
@@ -99,6 +101,15 @@ def circular_create(
     named = list({case.pk: case for case in cases}.values())
     if any(not case.unit.path.startswith(unit.path) for case in named):
         raise ValidationError({"cases": _("A circular names only cases of the issuing unit's subtree.")})
+    if any(case.state not in NAMEABLE_STATES for case in named):
+        raise ValidationError(
+            {
+                "cases": _(
+                    "A circular names only confirmed targets: not a nominated, dismissed or withdrawn case,"
+                    " nor one closed as rectified."
+                )
+            }
+        )
     # Never a case the drafter may not read (their own, above all).
     _allow(all(permissions.can_view_case(person, case) for case in named))
     with transaction.atomic():

@@ -71,6 +71,10 @@ SUPPORT_STATES: tuple[str, ...] = (
 PLAN_STATES: tuple[str, ...] = (CaseState.TALKING, CaseState.ESCALATED)
 # States in which the case has a leader in charge who may be replaced (talks begun, not yet closed).
 LEADER_STATES: tuple[str, ...] = (CaseState.TALKING, CaseState.RECTIFYING, CaseState.VERIFYING, CaseState.ESCALATED)
+# States in which a circular may name the case: a confirmed target (past 组织评定) not ended otherwise. Not a
+# nominated case (no target yet), a dismissed or withdrawn one, nor one closed rectified (a circular naming it
+# would be flagged for withdrawal at once).
+NAMEABLE_STATES: tuple[str, ...] = (*LEADER_STATES, CaseState.CONFIRMED, CaseState.CLOSED_HANDLED)
 
 
 class Manifestation(models.TextChoices):

@@ -28,14 +28,14 @@ from cases.rectification.models import (
     Talk,
     VisitPlan,
 )
-from project.org.models import Cadre, Role, Unit
+from project.org.models import Cadre, Role, Unit, User
 from project.org.permissions import has_role
+from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from project.documents.models import Document
-    from project.org.models import User
 
     AnyUser = User | AnonymousUser
 
@@ -342,6 +342,13 @@ def can_submit_circular(user: AnyUser, circular: Circular) -> bool:
 def can_approve_circular(user: AnyUser, circular: Circular) -> bool:
     """The second-person rule: the organization department, never the person who drafted it."""
     return can_draft_circular(user, circular.unit) and circular.drafter_id != user.pk
+
+
+def has_second_approver(circular: Circular) -> bool:
+    """Whether anybody but its drafter may approve the circular (`can_approve_circular`): an active member of
+    the organization department over the issuing unit, or a superuser. One query."""
+    approvers = role_holders(Role.ORG_ADMIN, circular.unit) | User.objects.filter(is_superuser=True, is_active=True)
+    return approvers.exclude(pk=circular.drafter_id).exists()
 
 
 def can_publish_circular(user: AnyUser, circular: Circular) -> bool:

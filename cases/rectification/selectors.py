@@ -22,7 +22,8 @@ from cases.rectification.models import (
     overdue_q,
 )
 from project.audit.models import AuditEvent
-from project.org.models import PATH_STEP, Cadre, Role, RoleGrant, Unit, User
+from project.org.models import Cadre, Role, Unit, User
+from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -192,10 +193,7 @@ def leader_drafts(*, user: AnyUser) -> QuerySet[Talk]:
 
 def leader_candidates(case: RectificationCase) -> list[User]:
     """Users who may lead this case: leaders over its unit, neither the cadre nor a subordinate."""
-    path = case.unit.path
-    prefixes = [path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP + 1)]
-    user_ids = RoleGrant.objects.filter(role=Role.LEADER, unit__path__in=prefixes).values("user_id")
-    users = User.objects.filter(pk__in=user_ids, is_active=True).order_by("display_name", "username")
+    users = role_holders(Role.LEADER, case.unit).order_by("display_name", "username")
     return [user for user in users if permissions.can_lead_case(user, case)]
 
 

@@ -60,7 +60,8 @@ from evaluations.scoring import RELAPSE_WINDOW_MONTHS
 from project.audit.services import AuditEntry, audit_record, audit_record_many
 from project.documents.services import document_request
 from project.oncommit import call_on_commit
-from project.org.models import PATH_STEP, Cadre, CadreMark, MarkKind, Role, RoleGrant, User
+from project.org.models import Cadre, CadreMark, MarkKind, Role, User
+from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -933,10 +934,7 @@ def _enqueue_verification_notice(case_id: int) -> None:
 
 
 def _org_admins_over(case: RectificationCase) -> list[User]:
-    path = case.unit.path
-    prefixes = [path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP + 1)]
-    user_ids = RoleGrant.objects.filter(role=Role.ORG_ADMIN, unit__path__in=prefixes).values("user_id")
-    return list(User.objects.filter(pk__in=user_ids, is_active=True))
+    return list(role_holders(Role.ORG_ADMIN, case.unit))
 
 
 def case_verification_notify(*, case_id: int) -> int:

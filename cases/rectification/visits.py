@@ -8,7 +8,8 @@ from django.db.models import Prefetch, QuerySet
 
 from cases.rectification import permissions
 from cases.rectification.models import RectificationCase, VisitAttachment, VisitObservation, VisitPlan
-from project.org.models import PATH_STEP, Role, RoleGrant, User
+from project.org.models import Role, User
+from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -68,8 +69,5 @@ def attachment_get_visible(*, user: AnyUser, pk: int) -> VisitAttachment | None:
 
 def team_candidates(case: RectificationCase) -> list[User]:
     """Users who may join a visit of this case: inspectors over its unit, never the cadre or the leader."""
-    path = case.unit.path
-    prefixes = [path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP + 1)]
-    user_ids = RoleGrant.objects.filter(role=Role.INSPECTOR, unit__path__in=prefixes).values("user_id")
-    users = User.objects.filter(pk__in=user_ids, is_active=True).order_by("display_name", "username")
+    users = role_holders(Role.INSPECTOR, case.unit).order_by("display_name", "username")
     return [user for user in users if permissions.can_join_visit_team(user, case)]

@@ -84,9 +84,12 @@ class Unit(models.Model):
     def is_within(self, ancestor: Unit) -> bool:
         return self.path.startswith(ancestor.path)
 
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this unit and of every unit above it (a grant on any of them reaches this unit)."""
+        return [self.path[: i * PATH_STEP] for i in range(1, len(self.path) // PATH_STEP + 1)]
+
     def ancestors(self) -> UnitQuerySet:
-        prefixes = [self.path[: i * PATH_STEP] for i in range(1, self.depth + 1)]
-        return Unit.objects.filter(path__in=prefixes)
+        return Unit.objects.filter(path__in=self.ancestor_paths())
 
 
 def encode_step(number: int) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from project.org.models import Cadre, CadreQuerySet
+from project.org.models import Cadre, CadreQuerySet, RoleGrant, Unit, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from project.org.models import User
+
+def role_holders(roles: str | Iterable[str], unit: Unit) -> QuerySet[User]:
+    """The active users who hold one of `roles` over `unit`: a grant on it or on a unit above it. One query
+    when evaluated (the grants are a subquery)."""
+    wanted = [roles] if isinstance(roles, str) else list(roles)
+    grants = RoleGrant.objects.filter(role__in=wanted, unit__path__in=unit.ancestor_paths()).values("user_id")
+    return User.objects.filter(pk__in=grants, is_active=True)
 
 
 def cadre_list(*, user: User | AnonymousUser, query: str = "", unit_id: int | None = None) -> CadreQuerySet:

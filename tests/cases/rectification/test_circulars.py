@@ -140,6 +140,16 @@ def test_a_title_not_of_the_official_form_is_refused(org: Org, personas: Persona
 
 
 @pytest.mark.django_db
+def test_only_a_confirmed_target_is_named_whatever_the_page_offered(org: Org, personas: Personas) -> None:
+    # The service's own rule, so that the API names no nominated case either.
+    pending = nominated(personas)
+    with pytest.raises(ValidationError) as raised:
+        drafted(org, personas, cases=[pending])
+    assert list(raised.value.message_dict) == ["cases"]
+    assert not Circular.objects.exists()
+
+
+@pytest.mark.django_db
 def test_only_the_organization_department_drafts(org: Org, personas: Personas) -> None:
     for actor in (personas.leo, personas.ivy, personas.audrey, personas.oscar):
         with pytest.raises(PermissionDenied):
