@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cases.rectification import permissions
-from evaluations.models import Relation
-from evaluations.results import RELATIONS, pick, relation_label, withheld_text
+from evaluations.models import Relation, SubjectResult
+from evaluations.results import NONE, RelationLine, present
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -66,44 +66,34 @@ CANDIDATE_KEYS = frozenset({"cadre_id", "external_id", "name", "unit", "composit
 
 
 def _candidate_rows(evidence: dict[str, Any]) -> list[tuple[StrOrPromise, list[str]]]:
-    """A round's candidate as the result card words it: the reasons, then the figures behind them."""
-    figures = evidence["figures"]
+    """A round's candidate as the result card words it (`evaluations.results.present`, the one presenter of the
+    frozen figures): the reasons, then the figures behind them."""
+    frozen = SubjectResult(figures=evidence["figures"], flags=evidence["flags"], notes=evidence.get("notes") or [])
+    card = present(frozen, manifestations=(), weights={})
     rows: list[tuple[StrOrPromise, list[str]]] = [
-        (_("reasons for the nomination"), _sentences(evidence["flags"]) or ["—"]),
-        (_("composite index"), [_number(figures.get("composite"))]),
+        (_("reasons for the nomination"), [sentence.text for sentence in card.flags] or ["—"]),
+        (_("composite index"), [str(card.composite)]),
     ]
-    rows += [(relation_label(relation), [_relation_line(relation, figures.get(relation))]) for relation in RELATIONS]
-    share = figures.get("unfavourable")
-    if isinstance(share, dict):
-        line = f"{share.get('unfavourable')}/{share.get('sheets')} ({share.get('percent')})"
-        rows.append((_("unfavourable grades (基本称职、不称职)"), [line]))
-    if figures.get("gap") is not None:
-        rows.append((_("others minus self"), [_number(figures["gap"])]))
-    notes = _sentences(evidence.get("notes") or [])
-    if notes:
-        rows.append((_("notes"), notes))
+    rows += [(line.label, [_relation_line(line)]) for line in card.lines]
+    if card.unfavourable_share is not NONE:
+        rows.append((_("unfavourable grades (基本称职、不称职)"), [str(card.unfavourable_share)]))
+    if card.gap is not NONE:
+        rows.append((_("others minus self"), [str(card.gap)]))
+    if card.notes:
+        rows.append((_("notes"), [sentence.text for sentence in card.notes]))
     return rows
 
 
-def _sentences(items: list[Any]) -> list[str]:
-    """The stored sentences in the reader's language (each is stored in Chinese and English)."""
-    return [str(pick(item.get("zh", ""), item.get("en", ""))) for item in items if isinstance(item, dict)]
-
-
-def _number(value: Any) -> str:
-    return "—" if value is None else f"{float(value):.2f}"
-
-
-def _relation_line(relation: str, data: Any) -> str:
-    if not isinstance(data, dict):
+def _relation_line(line: RelationLine) -> str:
+    if line.sheets.withheld:
+        return str(line.sheets)
+    sheets = int(line.sheets.value or 0)
+    if not sheets:
         return _("no sheets")
-    if data.get("withheld"):
-        return withheld_text()
-    sheets = int(data.get("sheets") or 0)
-    line = ngettext("%(sheets)s sheet, mean %(mean)s", "%(sheets)s sheets, mean %(mean)s", sheets) % {
+    text = ngettext("%(sheets)s sheet, mean %(mean)s", "%(sheets)s sheets, mean %(mean)s", sheets) % {
         "sheets": sheets,
-        "mean": _number(data.get("raw_mean") if relation == Relation.PEER else data.get("mean")),
+        "mean": line.mean,
     }
-    if relation == Relation.PEER:
-        line += _(", adjusted for severe and lenient raters %(mean)s") % {"mean": _number(data.get("adjusted_mean"))}
-    return line
+    if line.relation == Relation.PEER:
+        text += _(", adjusted for severe and lenient raters %(mean)s") % {"mean": line.adjusted}
+    return text
