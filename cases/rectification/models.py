@@ -138,15 +138,19 @@ class RectificationCaseQuerySet(models.QuerySet["RectificationCase"]):
         return self.filter(state__in=OPEN_STATES)
 
     def with_overdue(self, today: date) -> RectificationCaseQuerySet:
-        """Annotate `is_overdue`: an open commitment past its deadline, or a period past its end."""
-        return self.annotate(is_overdue=ExpressionWrapper(overdue_q(today), output_field=models.BooleanField()))
+        """Annotate `is_overdue` (an open commitment past its deadline, or a period past its end) and
+        `period_over` (the period past its end), so that a list can say which."""
+        return self.annotate(
+            is_overdue=ExpressionWrapper(overdue_q(today), output_field=models.BooleanField()),
+            period_over=ExpressionWrapper(period_over_q(today), output_field=models.BooleanField()),
+        )
 
     def overdue(self, today: date) -> RectificationCaseQuerySet:
         return self.filter(overdue_q(today))
 
     def past_period_unscoped(self, today: date) -> RectificationCaseQuerySet:
         """Rectifying cases whose period ended before `today`, across all units: for the scheduled job only."""
-        return self.filter(state=CaseState.RECTIFYING, period_end__lt=today)
+        return self.filter(period_over_q(today))
 
 
 RectificationCaseManager = models.Manager.from_queryset(RectificationCaseQuerySet)
@@ -155,7 +159,12 @@ RectificationCaseManager = models.Manager.from_queryset(RectificationCaseQuerySe
 def overdue_q(today: date) -> Q:
     """An open commitment of the case past its deadline, or a rectification period past its end."""
     late_commitment = Commitment.objects.filter(case=OuterRef("pk"), status=CommitmentStatus.OPEN, deadline__lt=today)
-    return Q(Exists(late_commitment)) | Q(state=CaseState.RECTIFYING, period_end__lt=today)
+    return Q(Exists(late_commitment)) | period_over_q(today)
+
+
+def period_over_q(today: date) -> Q:
+    """A case still rectifying after its period ended (the daily job moves it to verification)."""
+    return Q(state=CaseState.RECTIFYING, period_end__lt=today)
 
 
 # Conditions of transitions. They look the hooks up when called, so tests (and the visits module,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -128,7 +128,7 @@ class CaseRow:
     period_over: bool
 
 
-def _case_rows(cases: Iterable[dict[str, Any]], today: date) -> list[CaseRow]:
+def _case_rows(cases: Iterable[dict[str, Any]]) -> list[CaseRow]:
     """The rows from the page's values() (a dict per case, LIST_COLUMNS): no case instances for a list."""
     states = {value: str(label) for value, label in CaseState.choices}
     manifestations = {value: str(label) for value, label in Manifestation.choices}
@@ -145,9 +145,7 @@ def _case_rows(cases: Iterable[dict[str, Any]], today: date) -> list[CaseRow]:
             leader=_user_name(case, "leader__"),
             period_end=case["period_end"].isoformat() if case["period_end"] else "—",
             overdue=case["is_overdue"],
-            # `is_overdue` is a period past its end or a late commitment (models.overdue_q): say which.
-            period_over=case["state"] == CaseState.RECTIFYING
-            and bool(case["period_end"] and case["period_end"] < today),
+            period_over=case["period_over"],
         )
         for case in cases
     ]
@@ -178,6 +176,7 @@ LIST_COLUMNS = (
     "unit__name",
     *(f"leader__{name}" for name in USER_NAME_FIELDS),
     "is_overdue",
+    "period_over",
 )
 
 
@@ -226,7 +225,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         at_least=None if request.GET.get("count") == "all" else COUNT_AT_MOST,
     )
     page = paginator.get_page(number)
-    rows = _case_rows(page, today)
+    rows = _case_rows(page)
     can_bulk = _is_org_admin_anywhere(user)
     draft = request.session.pop(BULK_DRAFT, None) if can_bulk else None  # a refused bulk step's ticks and text
     context = {
