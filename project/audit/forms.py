@@ -9,8 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from project.audit.labels import model_for
 from project.audit.models import AuditEventQuerySet
-from project.audit.selectors import model_for
 
 _MAX = 100
 

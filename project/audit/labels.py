@@ -136,10 +136,19 @@ _READ_WHAT = {
 }
 
 
-def _read(event: AuditEvent) -> str:
+def model_for(object_type: str) -> type[models.Model] | None:
+    """The model an event's `object_type` ("app_label.model") names, or None (no object, an app gone)."""
+    if not object_type:
+        return None
     try:
-        model = apps.get_model(event.object_type)
+        return apps.get_model(object_type)
     except (LookupError, ValueError):
+        return None
+
+
+def _read(event: AuditEvent) -> str:
+    model = model_for(event.object_type)
+    if model is None:
         return event.summary
     params = {"object": model._meta.verbose_name, "id": event.object_id}
     what = event.summary.rpartition(" (")[2].removesuffix(")") if event.summary.endswith(")") else ""

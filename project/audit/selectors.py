@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from django.apps import apps
-from django.db import connection, models
+from django.db import connection
 
+from project.audit.labels import model_for
 from project.audit.models import AuditEvent, AuditEventQuerySet
 from project.org.permissions import can_view_audit
 
@@ -24,16 +24,6 @@ def events_visible_to(user: User | AnonymousUser) -> AuditEventQuerySet:
     if not can_view_audit(user):
         return AuditEvent.objects.none()
     return AuditEvent.objects.all()
-
-
-def model_for(object_type: str) -> type[models.Model] | None:
-    """The model an event's `object_type` ("app_label.model") names, or None (no object, an app gone)."""
-    if not object_type:
-        return None
-    try:
-        return apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return None
 
 
 def object_type_name(object_type: str) -> str:
