@@ -4,10 +4,14 @@ BallotUser: takes an unused token (each once, from $BENCH_TOKENS), opens the bal
 the CSRF cookie and gives the form's token, as a browser does), and submits a complete sheet (POST). A
 submission counts as successful only when it redirects to the thank-you page. HealthUser: GET /healthz.
 No wait between requests: each client is a closed loop, so 100 users = 100 requests in flight.
-PacedBallotUser: the same ballots, each client starting one every 1/$BENCH_PACED_PER_CLIENT seconds (locust's
-constant_throughput), so that 100 clients offer a known load below saturation: the latency people see then, not
-the length of a saturated queue (at saturation, 100 closed-loop clients wait 100 / throughput on average
-whatever the view does — /healthz included).
+PacedBallotUser: the same ballots, each client starting one every $BENCH_PACED_CLIENTS / $BENCH_PACED_RATE
+seconds, so that the clients together offer a known load below saturation: the latency people see then, not the
+length of a saturated queue (at saturation, 100 closed-loop clients wait 100 / throughput on average whatever
+the view does — /healthz included). Client i starts its first ballot i / $BENCH_PACED_RATE seconds after the
+first client, so that the ballots arrive evenly spaced. Locust starts clients in batches (spawn rate 60 = 60
+clients at the same instant each second) and a paced client keeps its phase, so without these offsets every
+period brought 60 ballots at once and then 40: bursts that a meeting room does not send, whose queue was what
+the paced run measured until 2026-11-29.
 
 Both use locust's FastHttpUser (geventhttpclient), not HttpUser (requests): the load generator runs on the
 same cores as the server, and HttpUser costs several times more CPU per request (locust's documentation),
@@ -17,11 +21,15 @@ run and 23% during the /healthz run.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 import re
+import time
 
-from locust import FastHttpUser, constant, constant_throughput, task
+import gevent
+from locust import FastHttpUser, constant, task
 from locust.exception import StopUser
 
 _PAYLOAD = json.loads(open(os.environ["BENCH_TOKENS"]).read()) if os.environ.get("BENCH_TOKENS") else {}  # noqa: SIM115
@@ -67,8 +75,30 @@ class BallotUser(FastHttpUser):
                 response.failure(f"not stored: {response.status_code}")
 
 
+PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "60"))  # submissions a second, all clients together
+PACED_CLIENTS = int(os.environ.get("BENCH_PACED_CLIENTS", "100"))
+_paced_started = itertools.count()
+_paced_epoch: list[float] = []  # when the first paced client started
+
+
 class PacedBallotUser(BallotUser):
-    wait_time = constant_throughput(float(os.environ.get("BENCH_PACED_PER_CLIENT", "0.6")))
+    """A ballot every PACED_CLIENTS / PACED_RATE seconds, at this client's own slots in that period."""
+
+    first_at = 0.0
+
+    def on_start(self) -> None:
+        index = next(_paced_started)
+        if not _paced_epoch:
+            _paced_epoch.append(time.monotonic())
+        self.first_at = _paced_epoch[0] + index / PACED_RATE
+        gevent.sleep(max(0.0, self.first_at - time.monotonic()))
+
+    def wait_time(self) -> float:
+        # Until this client's next slot; a ballot that overran its period skips to the slot after (the load then
+        # falls short of the offered rate, which the report shows, rather than arriving in a burst).
+        period = PACED_CLIENTS / PACED_RATE
+        now = time.monotonic()
+        return max(0.0, self.first_at + math.ceil((now - self.first_at) / period) * period - now)
 
 
 class HealthUser(FastHttpUser):
