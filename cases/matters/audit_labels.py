@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from cases.matters.models import ApplicantKind, MatterState, Outcome, ReminderKind
-from project.audit.labels import Label, register_labels, register_object_pages, step, with_choices
+from project.audit.labels import Label, Worded, register_labels, register_object_pages, step, with_choices
 
 if TYPE_CHECKING:
     from project.audit.models import AuditEvent
@@ -27,7 +27,7 @@ def _checklist_saved(event: AuditEvent) -> str:
 
 LABELS: dict[str, Label] = {
     "matter.receive": _("received the matter"),
-    "matter.assign_reviewer": _assigned,
+    "matter.assign_reviewer": Worded(_("assigned a reviewer or committee chair"), _assigned),
     "matter.apply": step(
         _("application recorded: %(applicant)s"),
         MatterState.RECEIVED,
@@ -38,7 +38,7 @@ LABELS: dict[str, Label] = {
     "matter.reject": step(_("did not accept the matter"), MatterState.APPLIED, MatterState.NOT_ACCEPTED),
     "matter.start_investigation": _("started the investigation under %(ruleset)s"),
     "matter.extend": _("extended the investigation until %(until)s"),
-    "matter.checklist_save": _checklist_saved,
+    "matter.checklist_save": Worded(_("saved checklist answers"), _checklist_saved),
     "matter.recommend": step(
         _("recommendation: %(outcome)s"), MatterState.INVESTIGATING, MatterState.RECOMMENDED, outcome=Outcome
     ),

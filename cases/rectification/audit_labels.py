@@ -15,7 +15,7 @@ from cases.rectification.models import (
     VisitVerdict,
     WithdrawalReason,
 )
-from project.audit.labels import Label, register_labels, register_object_pages, step, with_choices
+from project.audit.labels import Label, Worded, register_labels, register_object_pages, step, with_choices
 
 if TYPE_CHECKING:
     from project.audit.models import AuditEvent
@@ -29,7 +29,7 @@ def _nominated(event: AuditEvent) -> str:
 
 
 LABELS: dict[str, Label] = {  # cases
-    "case.nominate": _nominated,
+    "case.nominate": Worded(_("nominated"), _nominated),
     "case.open": _("opened the case outside an evaluation round"),
     "case.confirm": step(_("confirmed as a rectification target"), CaseState.NOMINATED, CaseState.CONFIRMED),
     "case.dismiss": step(_("not confirmed as a target"), CaseState.NOMINATED, CaseState.DISMISSED),

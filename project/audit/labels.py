@@ -14,7 +14,9 @@ shows nothing that the summary did not (no sealed visit detail: services keep it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -28,7 +30,21 @@ if TYPE_CHECKING:
     from project.audit.models import AuditEvent
 
 LabelFunction = Callable[["AuditEvent"], str]
-Label = str | Promise | LabelFunction
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A label computed from its event, with the words that name its action where there is no event to fill in
+    (the options of the trail's action filter)."""
+
+    name: str | Promise
+    render: LabelFunction
+
+    def __call__(self, event: AuditEvent) -> str:
+        return self.render(event)
+
+
+Label = str | Promise | Worded
 
 _LABELS: dict[str, Label] = {}
 
@@ -44,6 +60,26 @@ def register_labels(labels: Mapping[str, Label]) -> None:
 
 def labelled_codes() -> frozenset[str]:
     return frozenset(_LABELS)
+
+
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def action_name(code: str) -> str:
+    """The action a code stands for, in the active language, without an event: its label (or a Worded label's
+    name) with each placeholder left as "…" ("added correction task #… for …, due …"); the code itself when it
+    has no label."""
+    label = _LABELS.get(code)
+    if isinstance(label, Worded):
+        label = label.name
+    if label is None:
+        return code
+    return _PLACEHOLDER.sub("…", str(label)).replace("%%", "%")
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, "name (code)") of every labelled action, by code, so that an object's actions stand together."""
+    return [(code, f"{action_name(code)} ({code})") for code in sorted(_LABELS)]
 
 
 # The page of an event's object: URL name per model ("app_label.model"), its only argument the object's id.
@@ -97,15 +133,15 @@ def _fill(label: str | Promise, event: AuditEvent, choices: Mapping[str, type[mo
     return str(label) % params
 
 
-def with_choices(label: str | Promise, **choices: type[models.TextChoices]) -> LabelFunction:
+def with_choices(label: str | Promise, **choices: type[models.TextChoices]) -> Worded:
     """A label whose placeholders named in `choices` show the choice's label, not its stored value
     (an unknown value shows as stored)."""
-    return lambda event: _fill(label, event, choices)
+    return Worded(label, lambda event: _fill(label, event, choices))
 
 
 def step(
     label: str | Promise, source: models.TextChoices, target: models.TextChoices, **choices: type[models.TextChoices]
-) -> LabelFunction:
+) -> Worded:
     """A state change: the step's label, then "from <source> to <target>" with the states' labels."""
 
     def render(event: AuditEvent) -> str:
@@ -115,7 +151,7 @@ def step(
             "target": target.label,
         }
 
-    return render
+    return Worded(label, render)
 
 
 # What a read was of (the `what` of `audit_log_read`); it is only in the summary, after the object.
@@ -159,7 +195,7 @@ def _read(event: AuditEvent) -> str:
 
 register_labels(
     {
-        "read": _read,
+        "read": Worded(_("viewed an object"), _read),
         # project.org
         "unit.create": _("created a unit"),
         "unit.rename": _("renamed a unit"),

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from cases.rectification.models import CaseState
 from evaluations.models import IDENTIFIED_RELATIONS
-from project.audit.labels import event_label, labelled_codes, register_object_pages
+from project.audit.labels import action_name, event_label, labelled_codes, register_object_pages
 from project.audit.models import AuditEvent
 from tests.cases.rectification.states import confirmed
 from tests.conftest import Personas
@@ -165,6 +165,27 @@ def test_every_label_renders_without_data_or_falls_back(code: str) -> None:
     # No label may raise on an event without the data it expects (an old or hand-made event).
     with translation.override("zh-hans"):
         assert event_label(event(code, summary="fallback"))
+
+
+@pytest.mark.parametrize("code", sorted(labelled_codes()))
+def test_every_action_has_a_name_for_the_filter_in_both_languages(code: str) -> None:
+    # The trail's action filter offers each action by name: a label computed from its event is registered
+    # with its words (labels.Worded), never as a bare function whose action could only show as its code.
+    with translation.override("en"):
+        english = action_name(code)
+    with translation.override("zh-hans"):
+        chinese = action_name(code)
+    assert english != code
+    assert chinese != english
+    assert "%(" not in english + chinese
+
+
+def test_an_actions_name_is_its_label_with_the_placeholders_left_out() -> None:
+    with translation.override("en"):
+        assert action_name("matter.task_add") == "added correction task #… for …, due …"
+        assert action_name("case.confirm") == "confirmed as a rectification target"  # a step: without its states
+        assert action_name("read") == "viewed an object"
+        assert action_name("nobody.wrote_this") == "nobody.wrote_this"
 
 
 @pytest.mark.django_db
