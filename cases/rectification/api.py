@@ -24,10 +24,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.rectification import permissions, selectors, services, visit_services, visits
+from cases.rectification import period_services, permissions, selectors, services, talk_services, visit_services, visits
 from cases.rectification import serializers as s
 from cases.rectification.models import Commitment, RectificationCase, Talk, VisitObservation, VisitPlan
-from cases.rectification.services import CommitmentInput
+from cases.rectification.talk_services import CommitmentInput
 from project.api.permissions import hide_unless
 from project.api.urls import Route
 from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ReasonBody, VisibleViewSet, active_user
@@ -127,19 +127,19 @@ class CaseViewSet(VisibleViewSet):
     @action(detail=True, methods=["post"], url_path="start-rectifying")
     def start_rectifying(self, request: Request, pk: str) -> Response:
         """Start the rectification period (a signed talk, a plan and a commitment with a deadline first)."""
-        return self._done(services.case_start_rectifying(actor=request.user, case=self.get_object()))
+        return self._done(period_services.case_start_rectifying(actor=request.user, case=self.get_object()))
 
     @_step()
     @action(detail=True, methods=["post"], url_path="move-to-verifying")
     def move_to_verifying(self, request: Request, pk: str) -> Response:
         """End the rectification period early and start verification (核查)."""
-        return self._done(services.case_move_to_verifying(actor=request.user, case=self.get_object()))
+        return self._done(period_services.case_move_to_verifying(actor=request.user, case=self.get_object()))
 
     @_step()
     @action(detail=True, methods=["post"], url_path="close-rectified")
     def close_rectified(self, request: Request, pk: str) -> Response:
         """Close as rectified (销号): needs an executed visit with the verdict "improved"."""
-        return self._done(services.case_close_rectified(actor=request.user, case=self.get_object()))
+        return self._done(period_services.case_close_rectified(actor=request.user, case=self.get_object()))
 
     @_step(s.EscalateBody)
     @action(detail=True, methods=["post"])
@@ -148,7 +148,7 @@ class CaseViewSet(VisibleViewSet):
         case = self.get_object()
         data = self.payload(s.EscalateBody, allowed=permissions.can_escalate_case(request.user, case))
         return self._done(
-            services.case_escalate(actor=request.user, case=case, measure=data["measure"], note=data["note"])
+            period_services.case_escalate(actor=request.user, case=case, measure=data["measure"], note=data["note"])
         )
 
     @_step(s.RestartBody)
@@ -158,14 +158,16 @@ class CaseViewSet(VisibleViewSet):
         case = self.get_object()
         data = self.payload(s.RestartBody)
         return self._done(
-            services.case_restart_rectifying(actor=request.user, case=case, period_months=data.get("period_months"))
+            period_services.case_restart_rectifying(
+                actor=request.user, case=case, period_months=data.get("period_months")
+            )
         )
 
     @_step()
     @action(detail=True, methods=["post"], url_path="close-handled")
     def close_handled(self, request: Request, pk: str) -> Response:
         """Close an escalated case after handling (处理办结)."""
-        return self._done(services.case_close_handled(actor=request.user, case=self.get_object()))
+        return self._done(period_services.case_close_handled(actor=request.user, case=self.get_object()))
 
     @_step(s.WithdrawBody)
     @action(detail=True, methods=["post"])
@@ -174,7 +176,7 @@ class CaseViewSet(VisibleViewSet):
         case = self.get_object()
         data = self.payload(s.WithdrawBody, allowed=permissions.can_withdraw_case(request.user, case))
         return self._done(
-            services.case_withdraw(actor=request.user, case=case, reason=data["reason"], note=data["note"])
+            period_services.case_withdraw(actor=request.user, case=case, reason=data["reason"], note=data["note"])
         )
 
     # --- records ----------------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ class CaseViewSet(VisibleViewSet):
         recorder = Cadre.objects.filter(pk=data["recorder"]).select_related("unit").first()
         if recorder is None:
             raise serializers.ValidationError({"recorder": [_("There is no cadre with this id.")]})
-        talk = services.talk_create(
+        talk = talk_services.talk_create(
             actor=request.user,
             case=case,
             kind=data["kind"],
@@ -215,7 +217,7 @@ class CaseViewSet(VisibleViewSet):
         if request.method != "POST":  # GET, and HEAD like GET
             return self.page_of(selectors.case_plans(case), s.PlanSerializer)
         data = self.payload(s.PlanBody)
-        plan = services.plan_create(
+        plan = talk_services.plan_create(
             actor=request.user, case=case, measures=data["measures"], period_months=data["period_months"]
         )
         return self._added(plan, s.PlanSerializer)
@@ -228,7 +230,7 @@ class CaseViewSet(VisibleViewSet):
         if request.method != "POST":  # GET, and HEAD like GET
             return self.page_of(selectors.case_commitments(case), s.CommitmentSerializer)
         data = self.payload(s.CommitmentBody)
-        commitment = services.commitment_add(
+        commitment = talk_services.commitment_add(
             actor=request.user, case=case, text=data["text"], deadline=data["deadline"]
         )
         return self._added(commitment, s.CommitmentSerializer)
@@ -241,7 +243,7 @@ class CaseViewSet(VisibleViewSet):
         if request.method != "POST":  # GET, and HEAD like GET
             return self.page_of(selectors.case_care_measures(case), s.CareMeasureSerializer)
         data = self.payload(s.CareBody, allowed=permissions.can_add_care_case(request.user, case))
-        measure = services.care_measure_add(
+        measure = talk_services.care_measure_add(
             actor=request.user, case=case, kind=data["kind"], description=data["description"], on=data["on"]
         )
         return self._added(measure, s.CareMeasureSerializer)
@@ -303,7 +305,7 @@ class TalkViewSet(VisibleViewSet):
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str) -> Response:
         """The talker signs the record: it is frozen from then on."""
-        talk = services.talk_sign(actor=request.user, talk=self.get_object())
+        talk = talk_services.talk_sign(actor=request.user, talk=self.get_object())
         return self.respond(self.visible().get(pk=talk.pk))
 
 
@@ -322,7 +324,7 @@ class CommitmentViewSet(VisibleViewSet):
     @action(detail=True, methods=["post"])
     def done(self, request: Request, pk: str) -> Response:
         """Check the commitment off as done (the leader in charge or the organization department)."""
-        return self.respond(services.commitment_mark_done(actor=request.user, commitment=self.get_object()))
+        return self.respond(talk_services.commitment_mark_done(actor=request.user, commitment=self.get_object()))
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: s.VisitPlanSerializer, **READ_ERRORS}))

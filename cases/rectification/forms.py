@@ -25,7 +25,8 @@ from cases.rectification.models import (
     TalkKind,
     WithdrawalReason,
 )
-from cases.rectification.services import DEFAULT_PERIOD_MONTHS, MAX_PERIOD_MONTHS, CommitmentInput
+from cases.rectification.services import DEFAULT_PERIOD_MONTHS, MAX_PERIOD_MONTHS
+from cases.rectification.talk_services import CommitmentInput
 from project.org.models import Cadre, Unit, User
 
 

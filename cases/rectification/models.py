@@ -1,9 +1,9 @@
 """Rectification cases, their talks (谈话), commitments, plans and care measures.
 
-The case's state is a django-fsm-2 field (protected): transitions only set fields; the services in
-`services.py` lock the row, check state and person, call them, save and audit. Nothing else writes
-these models. A talk is frozen once its talker signs it (`signed_at`); the services refuse any change
-after that.
+The case's state is a django-fsm-2 field (protected): transitions only set fields; the services
+(`services.py`, `talk_services.py`, `period_services.py`) lock the row, check state and person, call them,
+save and audit. Nothing else writes these models. A talk is frozen once its talker signs it (`signed_at`);
+the services refuse any change after that.
 """
 
 from __future__ import annotations

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from cases.rectification import services
+from cases.rectification import period_services
 
 
 @shared_task(name="cases.rectification.tasks.move_cases_past_period")
 def move_cases_past_period() -> int:
     """Daily (beat): cases whose rectification period has ended move to verification; returns how many."""
-    return services.cases_move_past_period()
+    return period_services.cases_move_past_period()
 
 
 @shared_task(name="cases.rectification.tasks.notify_case_in_verification")
 def notify_case_in_verification(case_id: int) -> int:
     """Tell the leader in charge and the organization department that a case is in verification."""
-    return services.case_verification_notify(case_id=case_id)
+    return period_services.case_verification_notify(case_id=case_id)
 
 
 @shared_task(name="cases.rectification.tasks.send_reminders")

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.actions import Action, action_post
 from cases.rectification import forms as case_forms
-from cases.rectification import permissions, selectors, services
+from cases.rectification import period_services, permissions, selectors, services, talk_services
 from cases.rectification.evidence import evidence_rows
 from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.models import (
@@ -346,41 +346,41 @@ ACTIONS: dict[str, Action[RectificationCase]] = {
     ),
     "start_rectifying": Action(
         _plain,
-        lambda u, c, f: services.case_start_rectifying(actor=u, case=c),
+        lambda u, c, f: period_services.case_start_rectifying(actor=u, case=c),
         gettext_lazy("The rectification period has started."),
     ),
     "move_to_verifying": Action(
         _plain,
-        lambda u, c, f: services.case_move_to_verifying(actor=u, case=c),
+        lambda u, c, f: period_services.case_move_to_verifying(actor=u, case=c),
         gettext_lazy("The case is in verification."),
     ),
     "close_rectified": Action(
         _plain,
-        lambda u, c, f: services.case_close_rectified(actor=u, case=c),
+        lambda u, c, f: period_services.case_close_rectified(actor=u, case=c),
         gettext_lazy("Closed as rectified (销号)."),
     ),
     "escalate": Action(
         lambda d, c, u: case_forms.EscalateForm(d),
-        lambda u, c, f: services.case_escalate(
+        lambda u, c, f: period_services.case_escalate(
             actor=u, case=c, measure=f.cleaned_data["measure"], note=f.cleaned_data["note"]
         ),
         gettext_lazy("The case was escalated."),
     ),
     "restart": Action(
         lambda d, c, u: case_forms.RestartForm(d),
-        lambda u, c, f: services.case_restart_rectifying(
+        lambda u, c, f: period_services.case_restart_rectifying(
             actor=u, case=c, period_months=f.cleaned_data.get("period_months")
         ),
         gettext_lazy("A new rectification period has started."),
     ),
     "close_handled": Action(
         _plain,
-        lambda u, c, f: services.case_close_handled(actor=u, case=c),
+        lambda u, c, f: period_services.case_close_handled(actor=u, case=c),
         gettext_lazy("Closed after handling."),
     ),
     "withdraw": Action(
         lambda d, c, u: case_forms.WithdrawForm(d),
-        lambda u, c, f: services.case_withdraw(
+        lambda u, c, f: period_services.case_withdraw(
             actor=u, case=c, reason=f.cleaned_data["reason"], note=f.cleaned_data["note"]
         ),
         gettext_lazy("The case was withdrawn."),
@@ -470,7 +470,7 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
     form = case_forms.PlanForm(request.POST)
     if form.is_valid():
         try:
-            services.plan_create(
+            talk_services.plan_create(
                 actor=request.user,
                 case=case,
                 measures=form.cleaned_data["measures"],
@@ -494,7 +494,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = case_forms.RequiredCommitmentForm(request.POST)
     if form.is_valid():
         try:
-            services.commitment_add(
+            talk_services.commitment_add(
                 actor=request.user, case=case, text=form.cleaned_data["text"], deadline=form.cleaned_data["deadline"]
             )
         except ValidationError as error:
@@ -511,7 +511,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = found_or_404(Commitment.objects.filter(pk=pk).only("pk", "case_id").first())
     case = _visible(request, commitment.case_id)
-    services.commitment_mark_done(actor=request.user, commitment=commitment)
+    talk_services.commitment_mark_done(actor=request.user, commitment=commitment)
     messages.success(request, _("The commitment is marked done."))
     return redirect("cases:rectification:detail", pk=case.pk)
 
@@ -528,7 +528,7 @@ def case_care(request: HttpRequest, pk: int) -> HttpResponse:
     form = case_forms.CareForm(request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.care_measure_add(
+            talk_services.care_measure_add(
                 actor=request.user,
                 case=case,
                 kind=form.cleaned_data["kind"],
@@ -580,7 +580,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
     formset = case_forms.CommitmentFormSet(data, prefix="commitments")
     if data is not None and form.is_valid() and formset.is_valid():
         try:
-            talk = services.talk_create(
+            talk = talk_services.talk_create(
                 actor=user,
                 case=case,
                 kind=form.cleaned_data["kind"],
@@ -604,7 +604,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if "sign" in request.POST:
                 # "Save and sign": the leader checked the record on the form; one page load fewer (docs/BURDEN.md).
-                services.talk_sign(actor=user, talk=talk)
+                talk_services.talk_sign(actor=user, talk=talk)
                 messages.success(
                     request, _("Recorded and signed. The record is final; the cadre is asked to acknowledge it.")
                 )
@@ -627,7 +627,7 @@ def _on_commitment_rows(
     placed = False
     for row in formset.forms:
         try:
-            services.check_deadline(row.cleaned_data.get("deadline"), talk_day=talk_day)
+            talk_services.check_deadline(row.cleaned_data.get("deadline"), talk_day=talk_day)
         except ValidationError as refused:
             row.add_error("deadline", refused.message_dict["deadline"])
             placed = True
@@ -657,7 +657,7 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = case_forms.TalkForm(request.POST, recorders=selectors.recorder_choices(user=user, case=talk.case))
         if form.is_valid():
             try:
-                services.talk_update(
+                talk_services.talk_update(
                     actor=user,
                     talk=talk,
                     kind=form.cleaned_data["kind"],
@@ -701,7 +701,7 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @_domain_errors
 def talk_sign(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _visible_talk(request, pk)
-    services.talk_sign(actor=request.user, talk=talk)
+    talk_services.talk_sign(actor=request.user, talk=talk)
     messages.success(request, _("Signed. The record is final; the cadre is asked to acknowledge it."))
     return redirect("cases:rectification:talk_detail", pk=talk.pk)
 
@@ -749,7 +749,7 @@ def own_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "commitment_rows": [
             (item, item.is_overdue(today), item.status_label(today)) for item in selectors.case_commitments(case)
         ],
-        "plan": services.latest_plan(case),
+        "plan": period_services.latest_plan(case),
     }
     return render(request, "cases/rectification/own_detail.html", context)
 
@@ -762,7 +762,7 @@ def talk_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     talk = found_or_404(selectors.talk_get_own(user=request.user, pk=pk))
     form = case_forms.AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.talk_acknowledge(actor=request.user, talk=talk, dissent=form.cleaned_data["dissent"])
+        talk_services.talk_acknowledge(actor=request.user, talk=talk, dissent=form.cleaned_data["dissent"])
         messages.success(request, _("Your answer was recorded."))
         return redirect("cases:rectification:own_detail", pk=talk.case_id)
     context = {

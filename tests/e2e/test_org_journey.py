@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cases.rectification import services as case_services
+from cases.rectification import period_services, talk_services
 from cases.rectification.models import Circular, CircularState, RectificationCase
 from evaluations.models import EvaluationRound, Frequency, Grade, IdentifiedRating, Relation, RoundState
 from evaluations.selectors import ballot_by_token
@@ -170,9 +170,9 @@ def test_the_organization_department_runs_a_round_to_a_published_circular(
     assert dora_case.leader_id == personas.leo.pk
     # leo's part, which test_leader_journey walks through in the browser
     talk = record_talk(personas, dora_case)
-    case_services.talk_sign(actor=personas.leo, talk=talk)
-    case_services.plan_create(actor=personas.leo, case=dora_case, measures="一、按周报送台账；二、参加专题培训。")
-    case_services.case_start_rectifying(actor=personas.leo, case=dora_case)
+    talk_services.talk_sign(actor=personas.leo, talk=talk)
+    talk_services.plan_create(actor=personas.leo, case=dora_case, measures="一、按周报送台账；二、参加专题培训。")
+    period_services.case_start_rectifying(actor=personas.leo, case=dora_case)
     page.reload()
     page.get_by_role("link", name=t(lang, "Unannounced visits (暗访)"), exact=True).click()
     page.get_by_label(personas.ivy.display_name, exact=True).check()

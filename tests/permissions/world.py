@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases.matters import services as matter_services
 from cases.matters.models import AccountabilityMatter, ChecklistAnswer
 from cases.matters.services import AnswerInput
-from cases.rectification import circulars, services, visit_services
+from cases.rectification import circulars, talk_services, visit_services
 from cases.rectification.circulars import CIRCULAR_KIND
 from cases.rectification.documents import KIND as TALK_RECORD_KIND
 from cases.rectification.models import Circular, Commitment, RectificationCase, Talk, VisitAttachment, VisitPlan
@@ -159,7 +159,7 @@ def _side(cast: Personas, district: Unit, section: Unit, code: str, second_admin
 
     case = case_states.rectifying(cast)
     signed_talk = Talk.objects.get(case=case, signed_at__isnull=False)
-    services.care_measure_add(actor=cast.leo, case=case, kind="training", description="参加作风建设专题培训")
+    talk_services.care_measure_add(actor=cast.leo, case=case, kind="training", description="参加作风建设专题培训")
     draft_talk = case_states.record_talk(cast, case, purpose="整改期间再次谈话")
     plan = visit_states.sealed(cast, case)
     planned_visit = visit_states.planned(cast, case)

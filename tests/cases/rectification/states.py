@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from cases.rectification import services, verdicts
+from cases.rectification import period_services, services, talk_services, verdicts
 from cases.rectification.models import RectificationCase, Talk, TalkKind
-from cases.rectification.services import CommitmentInput, RoundRef
+from cases.rectification.services import RoundRef
+from cases.rectification.talk_services import CommitmentInput
 from project.org.models import Cadre, Unit
 from tests.conftest import Personas
 
@@ -56,7 +57,7 @@ def record_talk(personas: Personas, case: RectificationCase, *, deadline: date |
     }
     fields.update(kwargs)
     determined_on(case, fields["held_at"])
-    return services.talk_create(actor=personas.leo, case=case, **fields)
+    return talk_services.talk_create(actor=personas.leo, case=case, **fields)
 
 
 def determined_on(case: RectificationCase, at: datetime) -> None:
@@ -68,13 +69,13 @@ def determined_on(case: RectificationCase, at: datetime) -> None:
 def signed(personas: Personas, **kwargs: Any) -> tuple[RectificationCase, Talk]:
     """In talks, with one talk recorded and signed by leo."""
     case = talking(personas, **kwargs)
-    talk = services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
+    talk = talk_services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
     return case, talk
 
 
 def ready_to_rectify(personas: Personas, months: int = 6, **kwargs: Any) -> RectificationCase:
     case, _talk = signed(personas, **kwargs)
-    services.plan_create(
+    talk_services.plan_create(
         actor=personas.leo, case=case, measures="一、按周报送台账；二、参加作风建设专题培训。", period_months=months
     )
     return case
@@ -82,11 +83,11 @@ def ready_to_rectify(personas: Personas, months: int = 6, **kwargs: Any) -> Rect
 
 def rectifying(personas: Personas, start: date | None = None, **kwargs: Any) -> RectificationCase:
     case = ready_to_rectify(personas, **kwargs)
-    return services.case_start_rectifying(actor=personas.leo, case=case, start=start)
+    return period_services.case_start_rectifying(actor=personas.leo, case=case, start=start)
 
 
 def verifying(personas: Personas, **kwargs: Any) -> RectificationCase:
-    return services.case_move_to_verifying(actor=personas.alice, case=rectifying(personas, **kwargs))
+    return period_services.case_move_to_verifying(actor=personas.alice, case=rectifying(personas, **kwargs))
 
 
 def visits_found(monkeypatch: pytest.MonkeyPatch, *, improved: bool) -> None:
@@ -99,14 +100,14 @@ def closed_rectified(personas: Personas, monkeypatch: pytest.MonkeyPatch, **kwar
     case = verifying(personas, **kwargs)
     with monkeypatch.context() as patch:
         visits_found(patch, improved=True)
-        return services.case_close_rectified(actor=personas.alice, case=case)
+        return period_services.case_close_rectified(actor=personas.alice, case=case)
 
 
 def escalated(personas: Personas, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> RectificationCase:
     case = verifying(personas, **kwargs)
     with monkeypatch.context() as patch:
         visits_found(patch, improved=False)
-        return services.case_escalate(
+        return period_services.case_escalate(
             actor=personas.alice, case=case, measure="admonishment", note="暗访发现仍脱岗，予以诫勉。"
         )
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from cases.rectification import visit_services
+from cases.rectification import period_services, visit_services
 from cases.rectification.assignment import case_reassign_leader, reassign_candidates
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import Notification, RectificationCase
@@ -125,9 +125,8 @@ def test_a_closed_case_cannot_be_handed_over(personas: Personas, lena: User, mon
 
 
 def test_a_withdrawn_case_cannot_be_handed_over(personas: Personas, lena: User) -> None:
-    from cases.rectification import services
 
-    case = services.case_withdraw(actor=personas.alice, case=talking(personas), reason="retired")
+    case = period_services.case_withdraw(actor=personas.alice, case=talking(personas), reason="retired")
     with pytest.raises(InvalidTransition):
         case_reassign_leader(actor=personas.alice, case=case, leader=lena, reason=REASON)
 

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.rectification import circulars, services
+from cases.rectification import circulars, period_services
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import Circular, CircularState, RectificationCase, VisitVerdict
 from project.audit.models import AuditEvent
@@ -164,7 +164,7 @@ def test_a_circular_naming_a_case_that_closes_rectified_is_flagged(org: Org, per
     case = verifying(personas)
     circular = published(org, personas, bob, cases=[case])
     executed(personas, VisitVerdict.IMPROVED, case)
-    services.case_close_rectified(actor=personas.alice, case=case)
+    period_services.case_close_rectified(actor=personas.alice, case=case)
     circular.refresh_from_db()
     assert circular.needs_withdrawal
     assert AuditEvent.objects.filter(action="circular.flag", object_id=str(circular.pk)).exists()

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cases.rectification import services
+from cases.rectification import period_services, services
 from cases.rectification.dashboard import dashboard_for, manifestation_counts, overdue_by_unit, state_counts_by_unit
 from cases.rectification.models import RectificationCase
 from project.org.models import User
@@ -54,7 +54,9 @@ def spread(org: Org, personas: Personas, monkeypatch: pytest.MonkeyPatch) -> Spr
     dora = talking(personas, cadre=personas.dora_cadre)
     first, second, third = roster(org.section_2, 3, "S2")
     rectified = closed_rectified(personas, monkeypatch, cadre=first)
-    handled = services.case_close_handled(actor=personas.alice, case=escalated(personas, monkeypatch, cadre=second))
+    handled = period_services.case_close_handled(
+        actor=personas.alice, case=escalated(personas, monkeypatch, cadre=second)
+    )
     opened = services.case_open_manually(
         actor=personas.alice, cadre=third, reason="群众反映办事推诿。", manifestations=["M1", "X9"]
     )

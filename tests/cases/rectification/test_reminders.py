@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.matters.workdays import add_working_days
-from cases.rectification import reminders, services, tasks
+from cases.rectification import reminders, talk_services, tasks
 from cases.rectification.models import CaseReminder, CaseReminderKind, Notification
 from project.org.models import User
 from tests.cases.rectification.states import record_talk, talking
@@ -62,7 +62,7 @@ def test_the_leader_is_reminded_of_a_talk_due_five_working_days_after_assignment
 
 def test_no_talk_reminder_once_a_talk_is_signed(emails: Personas) -> None:
     case = talking(emails)
-    services.talk_sign(actor=emails.leo, talk=record_talk(emails, case, deadline=date(2099, 1, 1)))
+    talk_services.talk_sign(actor=emails.leo, talk=record_talk(emails, case, deadline=date(2099, 1, 1)))
     assert reminders.reminders_send(today=timezone.localdate() + timedelta(days=30)) == 0
     assert mail.outbox == []
 
@@ -71,7 +71,9 @@ def test_commitment_reminders_count_working_days_across_the_national_day_holiday
     case = talking(emails)
     # The talk was held on 29 September 2025 (a deadline is not before the day of its talk).
     talk = record_talk(emails, case, deadline=date(2025, 10, 9), held_at=at(date(2025, 9, 29)))
-    services.commitment_add(actor=emails.leo, case=case, talk=talk, text="提交书面检查", deadline=date(2025, 10, 13))
+    talk_services.commitment_add(
+        actor=emails.leo, case=case, talk=talk, text="提交书面检查", deadline=date(2025, 10, 13)
+    )
     # From Tuesday 30 September 2025, three working days end on Saturday 11 October (1–8 October are
     # holidays, the 11th is worked): the 9 October deadline is due, the 13 October one is not yet.
     # Counting Monday to Friday would have ended on 3 October and warned of neither.

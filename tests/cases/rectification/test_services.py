@@ -9,14 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cases.matters.workdays import add_months
-from cases.rectification import services
+from cases.rectification import period_services, services, talk_services
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import (
     CaseState,
     CommitmentStatus,
     RectificationCase,
 )
-from cases.rectification.services import CommitmentInput, RoundRef
+from cases.rectification.services import RoundRef
+from cases.rectification.talk_services import CommitmentInput
 from project.audit.models import AuditEvent
 from project.audit.verify import verify_chain
 from project.org.models import CadreMark, MarkKind, Role
@@ -126,7 +127,7 @@ def test_a_first_case_is_not_a_repeat_offence(personas: Personas) -> None:
 
 def test_a_withdrawn_earlier_case_does_not_make_a_repeat_offence(personas: Personas) -> None:
     old = nominated(personas)
-    services.case_withdraw(actor=personas.alice, case=old, reason="transferred")
+    period_services.case_withdraw(actor=personas.alice, case=old, reason="transferred")
     new = nominated(personas, round_ref=RoundRef(id=9, title="2027年测评"))
     assert new.predecessor is None
     assert not new.repeat_offence
@@ -254,31 +255,31 @@ def test_a_leader_cannot_be_assigned_before_the_determination(personas: Personas
 def test_rectifying_needs_a_talk_signed_by_the_talker(personas: Personas) -> None:
     case = talking(personas)
     record_talk(personas, case)
-    services.plan_create(actor=personas.leo, case=case, measures="整改措施")
+    talk_services.plan_create(actor=personas.leo, case=case, measures="整改措施")
     with pytest.raises(InvalidTransition) as error:
-        services.case_start_rectifying(actor=personas.leo, case=case)
+        period_services.case_start_rectifying(actor=personas.leo, case=case)
     assert error.value.code == "talk"
 
 
 def test_rectifying_needs_a_plan(personas: Personas) -> None:
     case, _talk = signed(personas)
     with pytest.raises(InvalidTransition) as error:
-        services.case_start_rectifying(actor=personas.leo, case=case)
+        period_services.case_start_rectifying(actor=personas.leo, case=case)
     assert error.value.code == "plan"
 
 
 def test_rectifying_needs_a_commitment_with_a_deadline(personas: Personas) -> None:
     case = talking(personas)
     talk = record_talk(personas, case, commitments=[CommitmentInput("提高工作效率", None)])
-    services.talk_sign(actor=personas.leo, talk=talk)
-    services.plan_create(actor=personas.leo, case=case, measures="整改措施")
+    talk_services.talk_sign(actor=personas.leo, talk=talk)
+    talk_services.plan_create(actor=personas.leo, case=case, measures="整改措施")
     with pytest.raises(InvalidTransition) as error:
-        services.case_start_rectifying(actor=personas.leo, case=case)
+        period_services.case_start_rectifying(actor=personas.leo, case=case)
     assert error.value.code == "commitment"
-    services.commitment_add(
+    talk_services.commitment_add(
         actor=personas.leo, case=case, text="月底前完成积压件", deadline=date.today() + timedelta(9)
     )
-    assert services.case_start_rectifying(actor=personas.leo, case=case).state == CaseState.RECTIFYING
+    assert period_services.case_start_rectifying(actor=personas.leo, case=case).state == CaseState.RECTIFYING
 
 
 def test_the_period_lasts_six_months_by_default(personas: Personas) -> None:
@@ -296,13 +297,13 @@ def test_a_plan_period_outside_one_to_24_months_is_refused(personas: Personas) -
     case = talking(personas)
     for months in (0, 25):
         with pytest.raises(ValidationError):
-            services.plan_create(actor=personas.leo, case=case, measures="措施", period_months=months)
+            talk_services.plan_create(actor=personas.leo, case=case, measures="措施", period_months=months)
 
 
 def test_the_auditor_cannot_start_the_period(personas: Personas) -> None:
     case = ready_to_rectify(personas)
     with pytest.raises(PermissionDenied):
-        services.case_start_rectifying(actor=personas.audrey, case=case)
+        period_services.case_start_rectifying(actor=personas.audrey, case=case)
 
 
 def test_the_organization_department_moves_a_case_to_verification_early(personas: Personas) -> None:
@@ -314,19 +315,19 @@ def test_the_organization_department_moves_a_case_to_verification_early(personas
 def test_the_leader_cannot_end_the_period_early(personas: Personas) -> None:
     case = rectifying(personas)
     with pytest.raises(PermissionDenied):
-        services.case_move_to_verifying(actor=personas.leo, case=case)
+        period_services.case_move_to_verifying(actor=personas.leo, case=case)
 
 
 def test_the_scheduled_job_refuses_a_period_that_has_not_ended(personas: Personas) -> None:
     case = rectifying(personas)
     with pytest.raises(InvalidTransition) as error:
-        services.case_period_ended(case=case)
+        period_services.case_period_ended(case=case)
     assert error.value.code == "period"
 
 
 def test_the_scheduled_job_moves_a_case_whose_period_ended(personas: Personas) -> None:
     case = rectifying(personas, start=timezone.localdate() - timedelta(days=200))
-    moved = services.case_period_ended(case=case)
+    moved = period_services.case_period_ended(case=case)
     assert moved.state == CaseState.VERIFYING
     event = AuditEvent.objects.for_object(case).get(action="case.verify")
     assert event.actor_id is None
@@ -339,7 +340,7 @@ def test_the_scheduled_job_moves_a_case_whose_period_ended(personas: Personas) -
 def test_closing_as_rectified_is_blocked_until_a_visit_finds_improvement(personas: Personas) -> None:
     case = verifying(personas)
     with pytest.raises(InvalidTransition) as error:
-        services.case_close_rectified(actor=personas.alice, case=case)
+        period_services.case_close_rectified(actor=personas.alice, case=case)
     assert error.value.code == "verdict"
     case.refresh_from_db()
     assert case.state == CaseState.VERIFYING
@@ -348,7 +349,7 @@ def test_closing_as_rectified_is_blocked_until_a_visit_finds_improvement(persona
 def test_escalating_is_blocked_until_a_visit_finds_no_improvement(personas: Personas) -> None:
     case = verifying(personas)
     with pytest.raises(InvalidTransition) as error:
-        services.case_escalate(actor=personas.alice, case=case, measure="admonishment", note="诫勉")
+        period_services.case_escalate(actor=personas.alice, case=case, measure="admonishment", note="诫勉")
     assert error.value.code == "verdict"
 
 
@@ -369,7 +370,7 @@ def test_only_the_organization_department_closes(personas: Personas, monkeypatch
     case = verifying(personas)
     visits_found(monkeypatch, improved=True)
     with pytest.raises(PermissionDenied):
-        services.case_close_rectified(actor=personas.leo, case=case)
+        period_services.case_close_rectified(actor=personas.leo, case=case)
 
 
 def test_escalating_records_the_measure_and_a_sanction_mark(
@@ -386,11 +387,11 @@ def test_escalating_needs_a_measure_from_the_ladder(personas: Personas, monkeypa
     case = verifying(personas)
     visits_found(monkeypatch, improved=False)
     with pytest.raises(ValidationError):
-        services.case_escalate(actor=personas.alice, case=case, measure="flogging", note="不存在的措施")
+        period_services.case_escalate(actor=personas.alice, case=case, measure="flogging", note="不存在的措施")
 
 
 def test_an_escalated_case_gets_a_new_period(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
-    case = services.case_restart_rectifying(
+    case = period_services.case_restart_rectifying(
         actor=personas.alice, case=escalated(personas, monkeypatch), period_months=3
     )
     today = timezone.localdate()
@@ -401,7 +402,7 @@ def test_an_escalated_case_gets_a_new_period(personas: Personas, monkeypatch: py
 def test_an_escalated_case_closes_after_handling_with_the_case_closed_mark(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = services.case_close_handled(actor=personas.alice, case=escalated(personas, monkeypatch))
+    case = period_services.case_close_handled(actor=personas.alice, case=escalated(personas, monkeypatch))
     assert case.state == CaseState.CLOSED_HANDLED
     kinds = set(CadreMark.objects.filter(source=f"case:{case.pk}").values_list("kind", flat=True))
     assert kinds == {MarkKind.RECTIFICATION_TARGET, MarkKind.SANCTION, MarkKind.CASE_CLOSED}
@@ -413,7 +414,7 @@ def test_an_escalated_case_closes_after_handling_with_the_case_closed_mark(
 @pytest.mark.parametrize("build", [nominated, confirmed, talking, rectifying, verifying])
 def test_any_open_case_can_be_withdrawn_with_a_reason(personas: Personas, build: object) -> None:
     case = build(personas)  # type: ignore[operator]
-    case = services.case_withdraw(actor=personas.alice, case=case, reason="retired")
+    case = period_services.case_withdraw(actor=personas.alice, case=case, reason="retired")
     assert case.state == CaseState.WITHDRAWN
     assert case.withdrawal_reason == "retired"
 
@@ -421,10 +422,13 @@ def test_any_open_case_can_be_withdrawn_with_a_reason(personas: Personas, build:
 def test_withdrawing_for_another_reason_needs_a_note(personas: Personas) -> None:
     case = nominated(personas)
     with pytest.raises(ValidationError):
-        services.case_withdraw(actor=personas.alice, case=case, reason="other")
+        period_services.case_withdraw(actor=personas.alice, case=case, reason="other")
     with pytest.raises(ValidationError):
-        services.case_withdraw(actor=personas.alice, case=case, reason="bored")
-    assert services.case_withdraw(actor=personas.alice, case=case, reason="other", note="借调省厅").state == "withdrawn"
+        period_services.case_withdraw(actor=personas.alice, case=case, reason="bored")
+    assert (
+        period_services.case_withdraw(actor=personas.alice, case=case, reason="other", note="借调省厅").state
+        == "withdrawn"
+    )
 
 
 def test_closed_dismissed_or_withdrawn_cases_cannot_be_withdrawn(
@@ -432,12 +436,12 @@ def test_closed_dismissed_or_withdrawn_cases_cannot_be_withdrawn(
 ) -> None:
     case = closed_rectified(personas, monkeypatch)
     with pytest.raises(InvalidTransition):
-        services.case_withdraw(actor=personas.alice, case=case, reason="retired")
+        period_services.case_withdraw(actor=personas.alice, case=case, reason="retired")
 
 
 def test_the_leader_cannot_withdraw_a_case(personas: Personas) -> None:
     with pytest.raises(PermissionDenied):
-        services.case_withdraw(actor=personas.leo, case=talking(personas), reason="retired")
+        period_services.case_withdraw(actor=personas.leo, case=talking(personas), reason="retired")
 
 
 # --- care measures, commitments ----------------------------------------------------------------------------
@@ -445,19 +449,21 @@ def test_the_leader_cannot_withdraw_a_case(personas: Personas) -> None:
 
 def test_care_measures_are_dated_and_attributed(personas: Personas) -> None:
     case = talking(personas)
-    measure = services.care_measure_add(
+    measure = talk_services.care_measure_add(
         actor=personas.leo, case=case, kind="union_visit", description="工会走访慰问家属", on=date(2026, 3, 8)
     )
     assert (measure.on, measure.recorded_by, measure.kind) == (date(2026, 3, 8), personas.leo, "union_visit")
     with pytest.raises(ValidationError):
-        services.care_measure_add(actor=personas.leo, case=case, kind="bonus", description="奖金")
+        talk_services.care_measure_add(actor=personas.leo, case=case, kind="bonus", description="奖金")
     with pytest.raises(PermissionDenied):
-        services.care_measure_add(actor=personas.audrey, case=case, kind="training", description="培训")
+        talk_services.care_measure_add(actor=personas.audrey, case=case, kind="training", description="培训")
 
 
 def test_care_measures_wait_for_the_determination(personas: Personas) -> None:
     with pytest.raises(InvalidTransition):
-        services.care_measure_add(actor=personas.alice, case=nominated(personas), kind="training", description="培训")
+        talk_services.care_measure_add(
+            actor=personas.alice, case=nominated(personas), kind="training", description="培训"
+        )
 
 
 def test_a_commitment_past_its_deadline_is_overdue_until_done(personas: Personas) -> None:
@@ -469,7 +475,7 @@ def test_a_commitment_past_its_deadline_is_overdue_until_done(personas: Personas
     today = timezone.localdate()
     assert commitment.is_overdue(today)
     assert RectificationCase.objects.overdue(today).filter(pk=case.pk).exists()
-    done = services.commitment_mark_done(actor=personas.leo, commitment=commitment)
+    done = talk_services.commitment_mark_done(actor=personas.leo, commitment=commitment)
     assert done.status == CommitmentStatus.DONE
     assert not done.is_overdue(today)
     assert not RectificationCase.objects.overdue(today).filter(pk=case.pk).exists()
@@ -479,10 +485,10 @@ def test_the_cadre_cannot_check_off_their_own_commitment(personas: Personas) -> 
     case = talking(personas)
     commitment = record_talk(personas, case).commitments.get()
     with pytest.raises(PermissionDenied):
-        services.commitment_mark_done(actor=personas.carl, commitment=commitment)
-    services.commitment_mark_done(actor=personas.alice, commitment=commitment)
+        talk_services.commitment_mark_done(actor=personas.carl, commitment=commitment)
+    talk_services.commitment_mark_done(actor=personas.alice, commitment=commitment)
     with pytest.raises(InvalidTransition):
-        services.commitment_mark_done(actor=personas.leo, commitment=commitment)
+        talk_services.commitment_mark_done(actor=personas.leo, commitment=commitment)
 
 
 def test_every_step_is_on_the_audit_chain_in_order(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases.rectification.services import case_confirm, case_nominate, case_withdraw, cases_confirm_bulk
+from cases.rectification.period_services import case_withdraw
+from cases.rectification.services import case_confirm, case_nominate, cases_confirm_bulk
 from project.org.models import CadreMark, MarkKind
 from tests.conftest import Personas
 

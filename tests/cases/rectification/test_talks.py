@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.rectification import services
+from cases.rectification import talk_services
 from cases.rectification.documents import KIND, TITLE
 from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.forms import CommitmentFormSet, TalkForm
@@ -59,7 +59,7 @@ def test_the_audit_event_of_a_talk_carries_no_content(personas: Personas) -> Non
 def test_only_the_assigned_leader_records_talks(personas: Personas, who: str) -> None:
     case = talking(personas)
     with pytest.raises(PermissionDenied):
-        services.talk_create(
+        talk_services.talk_create(
             actor=getattr(personas, who), case=case, kind="reminder", place="会议室",
             recorder=personas.dora_cadre, purpose="事由", content="内容",
         )  # fmt: skip
@@ -88,7 +88,7 @@ def test_a_talk_is_not_dated_before_the_case_was_confirmed(personas: Personas) -
     assert case.determined_at is not None
     before = case.determined_at - timedelta(days=400)  # 2019 for 2026, say
     with pytest.raises(ValidationError) as raised:
-        services.talk_create(
+        talk_services.talk_create(
             actor=personas.leo,
             case=case,
             kind=TalkKind.HEART_TO_HEART,
@@ -102,7 +102,7 @@ def test_a_talk_is_not_dated_before_the_case_was_confirmed(personas: Personas) -
     assert timezone.localdate(case.determined_at).isoformat() in raised.value.message_dict["held_at"][0]
     talk = record_talk(personas, case, held_at=case.determined_at)  # the day of the determination will do
     with pytest.raises(ValidationError) as raised:
-        services.talk_update(
+        talk_services.talk_update(
             actor=personas.leo,
             talk=talk,
             kind=talk.kind,
@@ -124,7 +124,7 @@ def test_the_talk_needs_a_place_a_reason_and_content(personas: Personas) -> None
 
 def test_the_talker_may_correct_the_record_until_signing(personas: Personas) -> None:
     talk = record_talk(personas, talking(personas))
-    corrected = services.talk_update(
+    corrected = talk_services.talk_update(
         actor=personas.leo, talk=talk, kind=TalkKind.REMINDER, place="局长办公室", recorder=personas.dora_cadre,
         purpose="事由", content="补充后的内容", statement="",
     )  # fmt: skip
@@ -135,15 +135,15 @@ def test_signing_freezes_the_record(personas: Personas) -> None:
     case, talk = signed(personas)
     assert talk.signed_at is not None
     with pytest.raises(InvalidTransition) as error:
-        services.talk_update(
+        talk_services.talk_update(
             actor=personas.leo, talk=talk, kind="reminder", place="别处", recorder=personas.dora_cadre,
             purpose="事由", content="改写",
         )  # fmt: skip
     assert error.value.code == "signed"
     with pytest.raises(InvalidTransition):
-        services.talk_sign(actor=personas.leo, talk=talk)
+        talk_services.talk_sign(actor=personas.leo, talk=talk)
     with pytest.raises(InvalidTransition):
-        services.commitment_add(actor=personas.leo, case=case, talk=talk, text="追加", deadline=None)
+        talk_services.commitment_add(actor=personas.leo, case=case, talk=talk, text="追加", deadline=None)
     talk.refresh_from_db()
     assert talk.place == "局三楼小会议室"
 
@@ -152,22 +152,22 @@ def test_only_the_talker_signs(personas: Personas) -> None:
     talk = record_talk(personas, talking(personas))
     for person in (personas.alice, personas.carl, personas.audrey):
         with pytest.raises(PermissionDenied):
-            services.talk_sign(actor=person, talk=talk)
+            talk_services.talk_sign(actor=person, talk=talk)
 
 
 def test_the_cadre_acknowledges_a_signed_record(personas: Personas) -> None:
     _case, talk = signed(personas)
-    answered = services.talk_acknowledge(actor=personas.carl, talk=talk)
+    answered = talk_services.talk_acknowledge(actor=personas.carl, talk=talk)
     assert answered.acknowledgement == Acknowledgement.ACKNOWLEDGED
     assert answered.acknowledged_at is not None
     with pytest.raises(InvalidTransition) as error:
-        services.talk_acknowledge(actor=personas.carl, talk=talk, dissent="改主意了")
+        talk_services.talk_acknowledge(actor=personas.carl, talk=talk, dissent="改主意了")
     assert error.value.code == "answered"
 
 
 def test_the_cadre_may_record_dissent_instead(personas: Personas) -> None:
     _case, talk = signed(personas)
-    answered = services.talk_acknowledge(
+    answered = talk_services.talk_acknowledge(
         actor=personas.carl, talk=talk, dissent="所述推诿一事系工作交接造成，非本人原因。"
     )
     assert answered.acknowledgement == Acknowledgement.DISSENT
@@ -179,7 +179,7 @@ def test_the_cadre_may_record_dissent_instead(personas: Personas) -> None:
 def test_an_unsigned_record_cannot_be_acknowledged(personas: Personas) -> None:
     talk = record_talk(personas, talking(personas))
     with pytest.raises(InvalidTransition) as error:
-        services.talk_acknowledge(actor=personas.carl, talk=talk)
+        talk_services.talk_acknowledge(actor=personas.carl, talk=talk)
     assert error.value.code == "unsigned"
 
 
@@ -187,12 +187,12 @@ def test_only_the_cadre_talked_to_answers(personas: Personas) -> None:
     _case, talk = signed(personas)
     for person in (personas.leo, personas.alice):
         with pytest.raises(PermissionDenied):
-            services.talk_acknowledge(actor=person, talk=talk)
+            talk_services.talk_acknowledge(actor=person, talk=talk)
 
 
 def test_the_timeline_of_a_case_includes_its_talks(personas: Personas) -> None:
     case, talk = signed(personas)
-    services.talk_acknowledge(actor=personas.carl, talk=talk)
+    talk_services.talk_acknowledge(actor=personas.carl, talk=talk)
     actions = [event.action for event in case_timeline(case)]
     assert actions == [
         "case.nominate",
@@ -256,7 +256,7 @@ def test_signing_renders_the_talk_record_with_the_names_units_and_posts_in_chine
     case = talking(personas)
     talk = record_talk(personas, case)
     with django_capture_on_commit_callbacks(execute=True):
-        services.talk_sign(actor=personas.leo, talk=talk)
+        talk_services.talk_sign(actor=personas.leo, talk=talk)
     document = record_document(talk)
     assert document.is_rendered, document.error
     text = pdf_text(document)
@@ -274,7 +274,7 @@ def test_the_cadres_dissent_is_on_the_record_rendered_after_the_answer(
 ) -> None:
     _case, talk = signed(personas)
     with django_capture_on_commit_callbacks(execute=True):
-        services.talk_acknowledge(actor=personas.carl, talk=talk, dissent="不同意第二条")
+        talk_services.talk_acknowledge(actor=personas.carl, talk=talk, dissent="不同意第二条")
     assert "不同意第二条" in pdf_text(record_document(talk))
 
 
@@ -284,7 +284,7 @@ def test_the_talk_record_is_visible_to_the_case_staff_and_the_cadre_not_to_outsi
     case = talking(personas)
     talk = record_talk(personas, case)
     with django_capture_on_commit_callbacks(execute=True):
-        services.talk_sign(actor=personas.leo, talk=talk)
+        talk_services.talk_sign(actor=personas.leo, talk=talk)
     document = record_document(talk)
     for person in (personas.leo, personas.alice, personas.audrey, personas.carl):
         assert can_view_document(person, document), person
@@ -320,16 +320,16 @@ def test_a_commitment_added_later_is_not_due_before_its_talk_or_in_the_past(pers
     talk = record_talk(personas, case, held_at=held_at)
     talk_day = timezone.localdate(held_at)
     with pytest.raises(ValidationError) as raised:
-        services.commitment_add(
+        talk_services.commitment_add(
             actor=personas.leo, case=case, talk=talk, text="追加", deadline=talk_day - timedelta(days=1)
         )
     assert list(raised.value.message_dict) == ["deadline"]
-    services.commitment_add(actor=personas.leo, case=case, talk=talk, text="追加", deadline=talk_day)
+    talk_services.commitment_add(actor=personas.leo, case=case, talk=talk, text="追加", deadline=talk_day)
     # On its own (the plan page), a commitment is agreed today: its deadline is not in the past.
     with pytest.raises(ValidationError) as raised:
-        services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=date(2020, 1, 1))
+        talk_services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=date(2020, 1, 1))
     assert list(raised.value.message_dict) == ["deadline"]
-    services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=timezone.localdate())
+    talk_services.commitment_add(actor=personas.leo, case=case, text="清理积压件", deadline=timezone.localdate())
     assert case.commitments.count() == 3
 
 
@@ -345,9 +345,9 @@ def test_a_talk_is_not_moved_after_the_deadline_of_its_commitments(personas: Per
         "content": talk.content,
     }
     with pytest.raises(ValidationError) as raised:
-        services.talk_update(actor=personas.leo, talk=talk, held_at=timezone.now() - timedelta(hours=1), **fields)
+        talk_services.talk_update(actor=personas.leo, talk=talk, held_at=timezone.now() - timedelta(hours=1), **fields)
     assert list(raised.value.message_dict) == ["held_at"]
-    services.talk_update(actor=personas.leo, talk=talk, held_at=held_at + timedelta(days=1), **fields)
+    talk_services.talk_update(actor=personas.leo, talk=talk, held_at=held_at + timedelta(days=1), **fields)
 
 
 def test_the_pages_refuse_a_past_deadline_and_keep_what_was_typed(client: Client, personas: Personas) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cases.rectification import services, tasks
+from cases.rectification import period_services, tasks
 from cases.rectification.models import CaseState
 from project.celery import app as celery_app
 from project.org.models import User
@@ -69,5 +69,5 @@ def test_an_early_move_by_the_organization_department_tells_them_too(
     User.objects.filter(pk=personas.leo.pk).update(email="leo@example.invalid")
     case = rectifying(personas)
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_move_to_verifying(actor=personas.alice, case=case)
+        period_services.case_move_to_verifying(actor=personas.alice, case=case)
     assert [message.to for message in mail.outbox] == [["leo@example.invalid"]]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cases.rectification import services
+from cases.rectification import services, talk_services
 from cases.rectification.models import CaseState, RectificationCase, Talk
 from project.audit.models import AuditEvent
 from project.org.models import User
@@ -572,7 +572,7 @@ def test_the_case_page_query_count_does_not_grow_with_its_talks(
     with django_assert_num_queries(detail_queries()):
         client.get(case_url("detail", case))
     for _ in range(5):
-        services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
+        talk_services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
     with django_assert_num_queries(detail_queries()):
         client.get(case_url("detail", case))
 

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.matters.workdays import is_working_day
-from cases.rectification import permissions, services, visit_services
+from cases.rectification import period_services, permissions, visit_services
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import CaseState, RectificationCase, VisitPlan, VisitVerdict
 from project.audit.models import AuditEvent
@@ -151,10 +151,10 @@ def test_an_oversize_file_is_rejected(personas: Personas, settings: Any) -> None
 def test_closing_as_rectified_works_after_an_improved_verdict(personas: Personas) -> None:
     case = verifying(personas)
     with pytest.raises(InvalidTransition):
-        services.case_close_rectified(actor=personas.alice, case=case)
+        period_services.case_close_rectified(actor=personas.alice, case=case)
     executed(personas, VisitVerdict.IMPROVED, case)
     assert permissions.case_actions(personas.alice, RectificationCase.objects.get(pk=case.pk))["close_rectified"]
-    closed = services.case_close_rectified(actor=personas.alice, case=case)
+    closed = period_services.case_close_rectified(actor=personas.alice, case=case)
     assert closed.state == CaseState.CLOSED_RECTIFIED
 
 
@@ -162,8 +162,10 @@ def test_escalation_works_after_an_unchanged_verdict(personas: Personas) -> None
     case = verifying(personas)
     executed(personas, VisitVerdict.UNCHANGED, case)
     with pytest.raises(InvalidTransition):
-        services.case_close_rectified(actor=personas.alice, case=case)
-    escalated = services.case_escalate(actor=personas.alice, case=case, measure="admonishment", note="予以诫勉。")
+        period_services.case_close_rectified(actor=personas.alice, case=case)
+    escalated = period_services.case_escalate(
+        actor=personas.alice, case=case, measure="admonishment", note="予以诫勉。"
+    )
     assert escalated.state == CaseState.ESCALATED
 
 
