@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.fault_tolerance import assess, load_ruleset
-from cases.matters import permissions, selectors, services
+from cases.matters import decision_services, permissions, selectors, services
 from cases.matters import serializers as s
 from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import AccountabilityMatter, ApplicantKind, ChecklistAnswer
@@ -194,7 +194,7 @@ class MatterViewSet(VisibleViewSet):
         """Propose the outcome (the first of two people)."""
         matter = self.get_object()
         data = self.payload(s.ProposeBody, allowed=permissions.can_propose_decision(request.user, matter))
-        decision = services.decision_propose(
+        decision = decision_services.decision_propose(
             actor=request.user, matter=matter, outcome=data["outcome"], justification=data["justification"]
         )
         return self.respond(decision, s.DecisionSerializer)
@@ -203,7 +203,7 @@ class MatterViewSet(VisibleViewSet):
     @action(detail=True, methods=["post"], url_path="confirm-decision")
     def confirm_decision(self, request: Request, pk: str) -> Response:
         """Confirm the waiting proposal (a second, different person): the matter is decided."""
-        decision = services.decision_confirm(actor=request.user, matter=self.get_object())
+        decision = decision_services.decision_confirm(actor=request.user, matter=self.get_object())
         return self.respond(decision, s.DecisionSerializer)
 
     @_step(ReasonBody, s.DecisionSerializer)
@@ -212,7 +212,7 @@ class MatterViewSet(VisibleViewSet):
         """Decline the waiting proposal, with the reason."""
         matter = self.get_object()
         data = self.payload(ReasonBody)
-        decision = services.decision_decline(actor=request.user, matter=matter, reason=data["reason"])
+        decision = decision_services.decision_decline(actor=request.user, matter=matter, reason=data["reason"])
         return self.respond(decision, s.DecisionSerializer)
 
     @extend_schema(methods=["GET"], responses={200: s.CorrectionTaskSerializer(many=True), **READ_ERRORS})
@@ -227,7 +227,7 @@ class MatterViewSet(VisibleViewSet):
             tasks = matter.correction_tasks.select_related("owner", "verified_by").order_by("deadline", "pk")
             return self.page_of(tasks, s.CorrectionTaskSerializer)
         data = self.payload(s.CorrectionTaskBody, allowed=permissions.can_manage_corrections(request.user, matter))
-        task = services.correction_task_add(
+        task = decision_services.correction_task_add(
             actor=request.user,
             matter=matter,
             owner=active_user(data["owner"], "owner"),
@@ -245,7 +245,7 @@ class MatterViewSet(VisibleViewSet):
         task = matter.correction_tasks.filter(pk=data["task"]).first()
         if task is None:
             raise Http404
-        verified = services.correction_task_verify(actor=request.user, task=task, note=data["note"])
+        verified = decision_services.correction_task_verify(actor=request.user, task=task, note=data["note"])
         return self.respond(verified, s.CorrectionTaskSerializer)
 
     @_step(ReasonBody)
@@ -254,7 +254,7 @@ class MatterViewSet(VisibleViewSet):
         """Record an appeal (申诉) of the decision."""
         matter = self.get_object()
         data = self.payload(ReasonBody)
-        return self._done(services.matter_appeal(actor=request.user, matter=matter, reason=data["reason"]))
+        return self._done(decision_services.matter_appeal(actor=request.user, matter=matter, reason=data["reason"]))
 
     @_step(s.FeedbackBody)
     @action(detail=True, methods=["post"])
@@ -262,14 +262,14 @@ class MatterViewSet(VisibleViewSet):
         """Record the written feedback (书面反馈) to the applicant."""
         matter = self.get_object()
         data = self.payload(s.FeedbackBody)
-        services.feedback_record(actor=request.user, matter=matter, text=data["text"])
+        decision_services.feedback_record(actor=request.user, matter=matter, text=data["text"])
         return self._done(matter)
 
     @_step()
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         """Close the matter (办结) once its correction tasks are verified."""
-        return self._done(services.matter_close(actor=request.user, matter=self.get_object()))
+        return self._done(decision_services.matter_close(actor=request.user, matter=self.get_object()))
 
 
 ROUTES: list[Route] = [("matters", MatterViewSet, "matter")]

@@ -1,7 +1,8 @@
 """Accountability matters (问责事项) and their fault-tolerance review (容错纠错).
 
-The matter's state is a django-fsm-2 field: transitions only set fields, services in `services.py` lock
-the row, check state and permission, call them, save and audit. Nothing else writes these models.
+The matter's state is a django-fsm-2 field: transitions only set fields, services in `services.py` and
+`decision_services.py` lock the row, check state and permission, call them, save and audit. Nothing else writes
+these models.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from cases.matters import services
+from cases.matters import decision_services, services
 
 
 @shared_task(name="cases.matters.tasks.remind_overdue_matters")
@@ -16,4 +16,4 @@ def remind_overdue_matters() -> int:
 @shared_task(name="cases.matters.tasks.notify_cadre_of_feedback")
 def notify_cadre_of_feedback(feedback_id: int) -> bool:
     """Tell the cadre by email that written feedback is waiting on their page."""
-    return services.feedback_notify(feedback_id=feedback_id)
+    return decision_services.feedback_notify(feedback_id=feedback_id)

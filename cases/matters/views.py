@@ -26,8 +26,8 @@ from django_fsm import can_proceed
 
 from cases.actions import Action, action_post
 from cases.fault_tolerance import AnswerError, Assessment, assess, load_ruleset
+from cases.matters import decision_services, permissions, selectors, services
 from cases.matters import forms as matter_forms
-from cases.matters import permissions, selectors, services
 from cases.matters.models import (
     AccountabilityMatter,
     ApplicantKind,
@@ -174,12 +174,12 @@ ACTIONS: dict[str, Action[AccountabilityMatter]] = {
     ),
     "appeal": Action(
         lambda d, m, u: matter_forms.ReasonForm(d),
-        lambda u, m, f: services.matter_appeal(actor=u, matter=m, reason=f.cleaned_data["reason"]),
+        lambda u, m, f: decision_services.matter_appeal(actor=u, matter=m, reason=f.cleaned_data["reason"]),
         gettext_lazy("The appeal was recorded."),
     ),
     "propose": Action(
         lambda d, m, u: matter_forms.ProposeForm(d, initial={"outcome": m.recommended_outcome}),
-        lambda u, m, f: services.decision_propose(
+        lambda u, m, f: decision_services.decision_propose(
             actor=u, matter=m, outcome=f.cleaned_data["outcome"], justification=f.cleaned_data["justification"]
         ),
         gettext_lazy("Proposed. A second, different person must confirm it."),
@@ -187,19 +187,19 @@ ACTIONS: dict[str, Action[AccountabilityMatter]] = {
     ),
     "confirm": Action(
         _plain,
-        lambda u, m, f: services.decision_confirm(actor=u, matter=m),
+        lambda u, m, f: decision_services.decision_confirm(actor=u, matter=m),
         gettext_lazy("The decision is recorded."),
         page="decision",
     ),
     "decline": Action(
         lambda d, m, u: matter_forms.ReasonForm(d),
-        lambda u, m, f: services.decision_decline(actor=u, matter=m, reason=f.cleaned_data["reason"]),
+        lambda u, m, f: decision_services.decision_decline(actor=u, matter=m, reason=f.cleaned_data["reason"]),
         gettext_lazy("The proposal was declined."),
         page="decision",
     ),
     "task_add": Action(
         lambda d, m, u: matter_forms.CorrectionTaskForm(d, matter=m),
-        lambda u, m, f: services.correction_task_add(
+        lambda u, m, f: decision_services.correction_task_add(
             actor=u,
             matter=m,
             owner=f.cleaned_data["owner"],
@@ -211,30 +211,34 @@ ACTIONS: dict[str, Action[AccountabilityMatter]] = {
     ),
     "verify": Action(
         lambda d, m, u: _VerifyForm(d),
-        lambda u, m, f: services.correction_task_verify(actor=u, task=_task(m, f), note=f.cleaned_data["note"]),
+        lambda u, m, f: decision_services.correction_task_verify(
+            actor=u, task=_task(m, f), note=f.cleaned_data["note"]
+        ),
         gettext_lazy("Correction task verified."),
         page="decision",
     ),
     "feedback": Action(
         lambda d, m, u: matter_forms.FeedbackForm(d),
-        lambda u, m, f: services.feedback_record(actor=u, matter=m, text=f.cleaned_data["text"]),
+        lambda u, m, f: decision_services.feedback_record(actor=u, matter=m, text=f.cleaned_data["text"]),
         gettext_lazy("Feedback recorded; the applicant can read it."),
     ),
     "filing": Action(
         lambda d, m, u: matter_forms.FilingForm(d, initial={"filed_on": timezone.localdate()}),
-        lambda u, m, f: services.filing_record(
+        lambda u, m, f: decision_services.filing_record(
             actor=u, matter=m, filed_on=f.cleaned_data["filed_on"], filed_with=f.cleaned_data["filed_with"]
         ),
         gettext_lazy("Filing (备案) recorded."),
     ),
     "publicity": Action(
         lambda d, m, u: matter_forms.PublicityForm(d, initial={"cleared_on": timezone.localdate()}),
-        lambda u, m, f: services.publicity_record(
+        lambda u, m, f: decision_services.publicity_record(
             actor=u, matter=m, cleared_on=f.cleaned_data["cleared_on"], text=f.cleaned_data["text"]
         ),
         gettext_lazy("Clearing of the name (澄清正名) recorded."),
     ),
-    "close": Action(_plain, lambda u, m, f: services.matter_close(actor=u, matter=m), gettext_lazy("Closed (办结).")),
+    "close": Action(
+        _plain, lambda u, m, f: decision_services.matter_close(actor=u, matter=m), gettext_lazy("Closed (办结).")
+    ),
     "link_prereg": Action(
         lambda d, m, u: matter_forms.PreregLinkForm(d, matter=m, user=u),
         lambda u, m, f: services.prereg_link(actor=u, matter=m, prereg=f.cleaned_data["prereg"]),
@@ -258,7 +262,7 @@ def _forms(
 
 def _actions(user: User, matter: AccountabilityMatter) -> dict[str, bool]:
     allowed = permissions.matter_actions(user, matter)
-    pending = services.pending_decision(matter) if matter.state == MatterState.RECOMMENDED else None
+    pending = decision_services.pending_decision(matter) if matter.state == MatterState.RECOMMENDED else None
     allowed["confirm"] = allowed["decline"] = pending is not None and permissions.can_confirm_decision(
         user, matter, pending
     )
@@ -303,7 +307,7 @@ def _decision_page(
         "forms": _forms(_DECISION_FORMS, matter, user, allowed, bound or {}),
         "recommended_label": Outcome(matter.recommended_outcome).label if matter.recommended_outcome else "",
         "recommendation_reasons": matter.recommendation.get("reasons", {}).get(language, []),
-        "pending": services.pending_decision(matter),
+        "pending": decision_services.pending_decision(matter),
         "decisions": list(selectors.matter_decisions(matter)),
         "task_rows": task_rows,
         "letters": selectors.decision_letters(matter),
@@ -560,7 +564,7 @@ def own_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     form = matter_forms.ReasonForm(request.POST)
     if form.is_valid():
         try:
-            services.matter_appeal(actor=request.user, matter=matter, reason=form.cleaned_data["reason"])
+            decision_services.matter_appeal(actor=request.user, matter=matter, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cases.matters import decision_services
 from cases.matters import services as matter_services
 from cases.matters.models import AccountabilityMatter, ChecklistAnswer
 from cases.matters.services import AnswerInput
@@ -213,10 +214,10 @@ def _decided_with_evidence(cast: Personas) -> AccountabilityMatter:
     }
     matter_services.checklist_save(actor=cast.rita, matter=matter, answers=answers)
     matter = matter_states.with_task(cast, matter_services.matter_recommend(actor=cast.rita, matter=matter))
-    matter_services.decision_propose(
+    decision_services.decision_propose(
         actor=cast.rita, matter=matter, outcome=matter.recommended_outcome, justification=""
     )
-    matter_services.decision_confirm(actor=cast.rob, matter=matter)
+    decision_services.decision_confirm(actor=cast.rob, matter=matter)
     matter.refresh_from_db()
     return matter
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases.matters import services
+from cases.matters import decision_services, services
 from cases.matters.models import AccountabilityMatter, Outcome
 from cases.matters.services import AnswerInput
 from project.org.models import User
@@ -79,7 +79,7 @@ def recommended(personas: Personas, answers: dict[str, str] | None = None, **kwa
 
 
 def with_task(personas: Personas, matter: AccountabilityMatter) -> AccountabilityMatter:
-    services.correction_task_add(
+    decision_services.correction_task_add(
         actor=personas.rita,
         matter=matter,
         owner=personas.carl,
@@ -95,7 +95,7 @@ def decided(
     """Recommended, with a correction task; proposed by rita and confirmed by rob."""
     matter = with_task(personas, recommended(personas, answers, **kwargs))
     justification = "" if outcome == matter.recommended_outcome else "集体研究认为应当如此认定"
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=outcome, justification=justification)
-    services.decision_confirm(actor=personas.rob, matter=matter)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=outcome, justification=justification)
+    decision_services.decision_confirm(actor=personas.rob, matter=matter)
     matter.refresh_from_db()
     return matter

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from cases.matters import services
+from cases.matters import decision_services, services
 from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import DecisionStatus, MatterDecision, MatterState, Outcome
 from project.audit.models import AuditEvent
@@ -23,7 +23,7 @@ def test_two_concurrent_confirmations_record_exactly_one_decision(personas: Pers
     require_postgres()
     matter = with_task(personas, recommended(personas))
     services.matter_assign_reviewer(actor=personas.alice, matter=matter, user=personas.alice, committee_chair=True)
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
 
     start = threading.Barrier(2)
     decided: list[str] = []
@@ -33,7 +33,7 @@ def test_two_concurrent_confirmations_record_exactly_one_decision(personas: Pers
     def confirm(user: User) -> None:
         try:
             start.wait()
-            services.decision_confirm(actor=user, matter=matter)
+            decision_services.decision_confirm(actor=user, matter=matter)
             decided.append(user.username)
         except InvalidTransition:
             refused.append(user.username)

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.utils import timezone
 
-from cases.matters import services
+from cases.matters import decision_services, services
 from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import (
     AccountabilityMatter,
@@ -152,7 +152,7 @@ def test_starting_the_investigation_pins_the_default_ruleset(personas: Personas)
 def test_changing_the_default_ruleset_later_does_not_change_a_pinned_matter(personas: Personas, settings: Any) -> None:
     matter = decided(personas)
     settings.FAULT_TOLERANCE_RULESET = "zigong-v9"
-    services.matter_appeal(actor=personas.carl, matter=matter, reason="事实认定有误")
+    decision_services.matter_appeal(actor=personas.carl, matter=matter, reason="事实认定有误")
     matter = services.matter_start_investigation(actor=personas.rita, matter=matter)
     assert matter.ruleset == "zigong-v1"
     # A new matter does read the new default (and fails loudly on an unknown one).
@@ -323,9 +323,9 @@ def test_a_suggestion_must_be_confirmed_before_the_recommendation(personas: Pers
 
 def test_the_proposer_cannot_confirm_their_own_proposal(personas: Personas) -> None:
     matter = with_task(personas, recommended(personas))
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
     with pytest.raises(PermissionDenied, match="second"):
-        services.decision_confirm(actor=personas.rita, matter=matter)
+        decision_services.decision_confirm(actor=personas.rita, matter=matter)
     matter.refresh_from_db()
     assert matter.state == MatterState.RECOMMENDED
 
@@ -342,23 +342,23 @@ def test_a_second_reviewer_confirms_and_the_matter_is_decided(personas: Personas
 def test_the_committee_chair_may_confirm_a_reviewers_proposal(personas: Personas) -> None:
     matter = with_task(personas, recommended(personas))
     services.matter_assign_reviewer(actor=personas.alice, matter=matter, user=personas.alice, committee_chair=True)
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
-    services.decision_confirm(actor=personas.alice, matter=matter)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+    decision_services.decision_confirm(actor=personas.alice, matter=matter)
     matter.refresh_from_db()
     assert matter.state == MatterState.DECIDED
 
 
 def test_an_org_admin_who_is_not_assigned_cannot_confirm(personas: Personas) -> None:
     matter = with_task(personas, recommended(personas))
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
     for person in (personas.alice, personas.audrey):
         with pytest.raises(PermissionDenied):
-            services.decision_confirm(actor=person, matter=matter)
+            decision_services.decision_confirm(actor=person, matter=matter)
 
 
 def test_the_auditor_cannot_propose(personas: Personas) -> None:
     with pytest.raises(PermissionDenied):
-        services.decision_propose(
+        decision_services.decision_propose(
             actor=personas.audrey, matter=with_task(personas, recommended(personas)), outcome="EXEMPT"
         )
 
@@ -366,9 +366,9 @@ def test_the_auditor_cannot_propose(personas: Personas) -> None:
 def test_departing_from_the_recommendation_needs_a_justification(personas: Personas) -> None:
     matter = recommended(personas)
     with pytest.raises(ValidationError) as caught:
-        services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
+        decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
     assert "justification" in caught.value.message_dict
-    decision = services.decision_propose(
+    decision = decision_services.decision_propose(
         actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED, justification="损失重大且未挽回"
     )
     assert decision.recommended_outcome == Outcome.EXEMPT
@@ -378,30 +378,34 @@ def test_departing_from_the_recommendation_needs_a_justification(personas: Perso
 def test_an_exemption_needs_a_correction_task_before_it_can_be_proposed(personas: Personas) -> None:
     matter = recommended(personas)
     with pytest.raises(InvalidTransition, match="纠错"):
-        services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+        decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
     with pytest.raises(InvalidTransition, match="纠错"):
-        services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.REDUCED, justification="x")
+        decision_services.decision_propose(
+            actor=personas.rita, matter=matter, outcome=Outcome.REDUCED, justification="x"
+        )
 
 
 def test_a_refusal_needs_no_correction_task(personas: Personas) -> None:
     matter = recommended(personas, NOT_TOLERATED_ANSWERS)
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
-    services.decision_confirm(actor=personas.rob, matter=matter)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
+    decision_services.decision_confirm(actor=personas.rob, matter=matter)
     matter.refresh_from_db()
     assert matter.decided_outcome == Outcome.NOT_TOLERATED
 
 
 def test_only_one_proposal_waits_at_a_time_and_a_declined_one_makes_room(personas: Personas) -> None:
     matter = with_task(personas, recommended(personas))
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.EXEMPT)
     with pytest.raises(InvalidTransition):
-        services.decision_propose(actor=personas.rob, matter=matter, outcome=Outcome.EXEMPT)
+        decision_services.decision_propose(actor=personas.rob, matter=matter, outcome=Outcome.EXEMPT)
     with pytest.raises(PermissionDenied):
-        services.decision_decline(actor=personas.rita, matter=matter, reason="我自己的")
-    declined = services.decision_decline(actor=personas.rob, matter=matter, reason="应从轻")
+        decision_services.decision_decline(actor=personas.rita, matter=matter, reason="我自己的")
+    declined = decision_services.decision_decline(actor=personas.rob, matter=matter, reason="应从轻")
     assert declined.status == DecisionStatus.DECLINED
-    services.decision_propose(actor=personas.rob, matter=matter, outcome=Outcome.REDUCED, justification="有不利因素")
-    services.decision_confirm(actor=personas.rita, matter=matter)
+    decision_services.decision_propose(
+        actor=personas.rob, matter=matter, outcome=Outcome.REDUCED, justification="有不利因素"
+    )
+    decision_services.decision_confirm(actor=personas.rita, matter=matter)
     matter.refresh_from_db()
     assert matter.decided_outcome == Outcome.REDUCED
 
@@ -409,7 +413,7 @@ def test_only_one_proposal_waits_at_a_time_and_a_declined_one_makes_room(persona
 def test_a_decided_matter_cannot_be_confirmed_again(personas: Personas) -> None:
     matter = decided(personas)
     with pytest.raises(InvalidTransition):
-        services.decision_confirm(actor=personas.rita, matter=matter)
+        decision_services.decision_confirm(actor=personas.rita, matter=matter)
 
 
 def test_an_exemption_writes_the_no_negative_evaluation_mark(personas: Personas, settings: Any) -> None:
@@ -435,12 +439,12 @@ def test_other_outcomes_write_no_mark(personas: Personas) -> None:
 
 def test_a_different_decision_after_an_appeal_ends_the_exemption_mark(personas: Personas) -> None:
     matter = decided(personas)
-    services.matter_appeal(actor=personas.alice, matter=matter, reason="新证据")
+    decision_services.matter_appeal(actor=personas.alice, matter=matter, reason="新证据")
     services.matter_start_investigation(actor=personas.rita, matter=matter)
     answer(personas, matter, {"G1": "yes"})
     services.matter_recommend(actor=personas.rita, matter=matter)
-    services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
-    services.decision_confirm(actor=personas.rob, matter=matter)
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome=Outcome.NOT_TOLERATED)
+    decision_services.decision_confirm(actor=personas.rob, matter=matter)
     matter.refresh_from_db()
     mark = CadreMark.objects.get(source=f"matter:{matter.pk}")
     assert mark.valid_until == matter.decided_on
@@ -451,7 +455,7 @@ def test_a_different_decision_after_an_appeal_ends_the_exemption_mark(personas: 
 
 
 def test_the_cadre_appeals_and_the_investigation_restarts_with_a_new_deadline(personas: Personas) -> None:
-    matter = services.matter_appeal(actor=personas.carl, matter=decided(personas), reason="不服")
+    matter = decision_services.matter_appeal(actor=personas.carl, matter=decided(personas), reason="不服")
     assert matter.state == MatterState.APPEALED
     matter = services.matter_start_investigation(actor=personas.rita, matter=matter)
     assert matter.state == MatterState.INVESTIGATING
@@ -460,17 +464,17 @@ def test_the_cadre_appeals_and_the_investigation_restarts_with_a_new_deadline(pe
 
 def test_a_reviewer_cannot_appeal_for_the_cadre(personas: Personas) -> None:
     with pytest.raises(PermissionDenied):
-        services.matter_appeal(actor=personas.rita, matter=decided(personas), reason="x")
+        decision_services.matter_appeal(actor=personas.rita, matter=decided(personas), reason="x")
 
 
 def test_an_undecided_matter_cannot_be_appealed(personas: Personas) -> None:
     with pytest.raises(InvalidTransition):
-        services.matter_appeal(actor=personas.carl, matter=recommended(personas), reason="x")
+        decision_services.matter_appeal(actor=personas.carl, matter=recommended(personas), reason="x")
 
 
 def test_the_owner_of_a_correction_task_cannot_verify_it(personas: Personas) -> None:
     matter = decided(personas)
-    task = services.correction_task_add(
+    task = decision_services.correction_task_add(
         actor=personas.rita,
         matter=matter,
         owner=personas.rob,
@@ -478,16 +482,16 @@ def test_the_owner_of_a_correction_task_cannot_verify_it(personas: Personas) -> 
         deadline=timezone.localdate() + timedelta(days=10),
     )
     with pytest.raises(PermissionDenied):
-        services.correction_task_verify(actor=personas.rob, task=task)
-    verified = services.correction_task_verify(actor=personas.rita, task=task, note="已修订")
+        decision_services.correction_task_verify(actor=personas.rob, task=task)
+    verified = decision_services.correction_task_verify(actor=personas.rita, task=task, note="已修订")
     assert verified.verified_by == personas.rita
     with pytest.raises(InvalidTransition):
-        services.correction_task_verify(actor=personas.alice, task=task)
+        decision_services.correction_task_verify(actor=personas.alice, task=task)
 
 
 def test_a_correction_task_deadline_cannot_be_in_the_past(personas: Personas) -> None:
     with pytest.raises(ValidationError):
-        services.correction_task_add(
+        decision_services.correction_task_add(
             actor=personas.rita,
             matter=recommended(personas),
             owner=personas.carl,
@@ -497,30 +501,34 @@ def test_a_correction_task_deadline_cannot_be_in_the_past(personas: Personas) ->
 
 
 def close_prerequisites(personas: Personas, matter: AccountabilityMatter) -> None:
-    services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责。")
-    services.filing_record(actor=personas.alice, matter=matter, filed_on=timezone.localdate(), filed_with="市纪委")
+    decision_services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责。")
+    decision_services.filing_record(
+        actor=personas.alice, matter=matter, filed_on=timezone.localdate(), filed_with="市纪委"
+    )
 
 
 def test_a_matter_closes_only_once_every_correction_task_is_verified(personas: Personas) -> None:
     matter = decided(personas)
     close_prerequisites(personas, matter)
     with pytest.raises(InvalidTransition, match="verified"):
-        services.matter_close(actor=personas.alice, matter=matter)
-    services.correction_task_verify(actor=personas.rita, task=matter.correction_tasks.get())
-    matter = services.matter_close(actor=personas.alice, matter=matter)
+        decision_services.matter_close(actor=personas.alice, matter=matter)
+    decision_services.correction_task_verify(actor=personas.rita, task=matter.correction_tasks.get())
+    matter = decision_services.matter_close(actor=personas.alice, matter=matter)
     assert matter.state == MatterState.CLOSED
 
 
 def test_a_matter_closes_only_after_feedback_and_filing(personas: Personas) -> None:
     matter = decided(personas)
-    services.correction_task_verify(actor=personas.rita, task=matter.correction_tasks.get())
+    decision_services.correction_task_verify(actor=personas.rita, task=matter.correction_tasks.get())
     with pytest.raises(InvalidTransition, match="feedback"):
-        services.matter_close(actor=personas.alice, matter=matter)
-    services.feedback_record(actor=personas.rita, matter=matter, text="反馈")
+        decision_services.matter_close(actor=personas.alice, matter=matter)
+    decision_services.feedback_record(actor=personas.rita, matter=matter, text="反馈")
     with pytest.raises(InvalidTransition, match="备案"):
-        services.matter_close(actor=personas.alice, matter=matter)
-    services.filing_record(actor=personas.alice, matter=matter, filed_on=timezone.localdate(), filed_with="市纪委")
-    assert services.matter_close(actor=personas.alice, matter=matter).state == MatterState.CLOSED
+        decision_services.matter_close(actor=personas.alice, matter=matter)
+    decision_services.filing_record(
+        actor=personas.alice, matter=matter, filed_on=timezone.localdate(), filed_with="市纪委"
+    )
+    assert decision_services.matter_close(actor=personas.alice, matter=matter).state == MatterState.CLOSED
 
 
 def test_feedback_notifies_the_cadre_on_commit(personas: Personas, django_capture_on_commit_callbacks: Any) -> None:
@@ -528,26 +536,28 @@ def test_feedback_notifies_the_cadre_on_commit(personas: Personas, django_captur
     personas.carl.save()
     matter = decided(personas)
     with django_capture_on_commit_callbacks(execute=True):
-        services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责。")
+        decision_services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责。")
     assert [message.to for message in mail.outbox] == [["carl@example.invalid"]]
     assert "免予问责" not in mail.outbox[0].body  # the mail only points to the page
 
 
 def test_the_name_is_cleared_only_for_a_tolerated_decision(personas: Personas) -> None:
     matter = decided(personas)
-    matter = services.publicity_record(actor=personas.alice, matter=matter, cleared_on=date(2025, 11, 3), text="澄清")
+    matter = decision_services.publicity_record(
+        actor=personas.alice, matter=matter, cleared_on=date(2025, 11, 3), text="澄清"
+    )
     assert matter.name_cleared
     refused = decided(personas, outcome=Outcome.NOT_TOLERATED, answers=NOT_TOLERATED_ANSWERS, title="另一事项")
     with pytest.raises(InvalidTransition):
-        services.publicity_record(actor=personas.alice, matter=refused, cleared_on=date(2025, 11, 3), text="x")
+        decision_services.publicity_record(actor=personas.alice, matter=refused, cleared_on=date(2025, 11, 3), text="x")
 
 
 def test_an_auditor_never_writes(personas: Personas) -> None:
     matter = decided(personas)
     with pytest.raises(PermissionDenied):
-        services.feedback_record(actor=personas.audrey, matter=matter, text="x")
+        decision_services.feedback_record(actor=personas.audrey, matter=matter, text="x")
     with pytest.raises(PermissionDenied):
-        services.filing_record(actor=personas.audrey, matter=matter, filed_on=date(2025, 1, 1), filed_with="x")
+        decision_services.filing_record(actor=personas.audrey, matter=matter, filed_on=date(2025, 1, 1), filed_with="x")
 
 
 # --- pre-registration ----------------------------------------------------------------------------------

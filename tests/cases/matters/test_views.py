@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.matters import services
+from cases.matters import decision_services, services
 from cases.matters.models import AccountabilityMatter, ChecklistAnswer, MatterState
 from project.audit.models import AuditEvent
 from project.org.models import User
@@ -133,7 +133,7 @@ def test_a_step_in_the_wrong_state_answers_409_with_a_message(client: Client, pe
 
 def test_the_proposer_confirming_sees_why_they_may_not(client: Client, personas: Personas) -> None:
     matter = recommended(personas, NOT_TOLERATED_ANSWERS)
-    services.decision_propose(actor=personas.rita, matter=matter, outcome="NOT_TOLERATED")
+    decision_services.decision_propose(actor=personas.rita, matter=matter, outcome="NOT_TOLERATED")
     response = login(client, personas.rita).post(url("action", matter, action="confirm"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert "a second, different person must confirm it" in response.content.decode()
@@ -361,7 +361,7 @@ def test_the_cadre_sees_status_and_feedback_but_never_the_checklist_or_notes(
     client: Client, personas: Personas
 ) -> None:
     matter = decided(personas)
-    services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责，请抓好整改。")
+    decision_services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责，请抓好整改。")
     page = login(client, personas.carl).get(url("own_detail", matter), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "经集体认定，对你免予问责" in page
     assert "exempted (免责)" in page
@@ -543,14 +543,14 @@ def test_each_matter_page_costs_a_fixed_number_of_queries_however_full_the_file(
         assert client.get(url(page, matter)).status_code == 200
     # More tasks, feedback, timeline events and answers with attachments.
     for i in range(5):
-        services.correction_task_add(
+        decision_services.correction_task_add(
             actor=personas.rita,
             matter=matter,
             owner=personas.rob,
             description=f"任务 {i}",
             deadline=timezone.localdate() + timedelta(days=5),
         )
-        services.feedback_record(actor=personas.rita, matter=matter, text=f"反馈 {i}")
+        decision_services.feedback_record(actor=personas.rita, matter=matter, text=f"反馈 {i}")
     with django_assert_max_num_queries(queries):
         assert client.get(url(page, matter)).status_code == 200
 
