@@ -5,6 +5,7 @@ from cases.rectification import (
     circular_views,
     dashboard_views,
     dossier_views,
+    list_views,
     notification_views,
     views,
     visit_views,
@@ -12,9 +13,9 @@ from cases.rectification import (
 
 app_name = "rectification"
 urlpatterns = [
-    path("", views.case_list, name="list"),
-    path("bulk/", views.case_bulk, name="bulk"),
-    path("open/", views.case_open, name="open"),
+    path("", list_views.case_list, name="list"),
+    path("bulk/", list_views.case_bulk, name="bulk"),
+    path("open/", list_views.case_open, name="open"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/do/<slug:action>/", views.case_action, name="action"),
     path("<int:pk>/plan/", views.case_plan, name="plan"),

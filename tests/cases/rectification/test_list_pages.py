@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.rectification import views
+from cases.rectification import list_views
 from cases.rectification.models import RectificationCase
 from project.org.models import Cadre, User
 from tests.cases.rectification.states import nominated, roster
@@ -76,7 +76,7 @@ def test_a_list_under_the_bound_shows_the_exact_total(client: Client, personas: 
 def test_a_list_over_the_bound_says_more_than_and_counts_on_request(
     client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "COUNT_AT_MOST", 5)
+    monkeypatch.setattr(list_views, "COUNT_AT_MOST", 5)
     cases(personas, 25)
     login(client, personas.alice)
     list_url = reverse("cases:rectification:list")
@@ -108,7 +108,7 @@ def test_a_list_over_the_bound_says_more_than_and_counts_on_request(
 def test_the_bounded_list_shows_the_same_rows_as_the_exact_one(
     client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "COUNT_AT_MOST", 3)
+    monkeypatch.setattr(list_views, "COUNT_AT_MOST", 3)
     cases(personas, 25)
     login(client, personas.alice)
     list_url = reverse("cases:rectification:list")
