@@ -30,20 +30,12 @@ from cases.matters.models import (
     MatterState,
     Outcome,
 )
-from cases.matters.services import (
-    _allow,
-    _audit,
-    _lock,
-    _person,
-    _require,
-    _text,
-    _wrong_state,
-    exemption_effect_months,
-)
+from cases.matters.services import audit, exemption_effect_months, lock_matter, require, wrong_state_message
 from cases.matters.workdays import add_months
 from project.documents.services import document_request
 from project.oncommit import enqueue_on_commit
 from project.org.models import CadreMark, MarkKind, User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -67,12 +59,12 @@ def decision_propose(
     Requires: state recommended, no other proposal waiting; an assigned reviewer.
     Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state == MatterState.RECOMMENDED, _wrong_state(locked))
-        _allow(permissions.can_propose_decision(person, locked))
-        _require(
+        locked = lock_matter(matter)
+        require(locked.state == MatterState.RECOMMENDED, wrong_state_message(locked))
+        allow(permissions.can_propose_decision(person, locked))
+        require(
             pending_decision(locked) is None,
             _("A proposal is already waiting for confirmation; confirm or decline it first."),
             "pending",
@@ -87,7 +79,7 @@ def decision_propose(
                     % {"rec": Outcome(locked.recommended_outcome).label}
                 }
             )
-        _require(
+        require(
             outcome not in CORRECTION_REQUIRED or locked.correction_tasks.exists(),
             _("A tolerated outcome needs at least one correction task (纠错); add one first."),
             "correction",
@@ -100,7 +92,7 @@ def decision_propose(
             justification=justification,
             proposed_by=person,
         )
-        _audit(
+        audit(
             person,
             "decision_propose",
             locked,
@@ -122,17 +114,17 @@ def decision_confirm(*, actor: AnyUser, matter: AccountabilityMatter) -> MatterD
     is not the proposer; a correction task for EXEMPT/REDUCED.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.decide), _wrong_state(locked))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.decide), wrong_state_message(locked))
         decision = pending_decision(locked)
-        _require(decision is not None, _("There is no proposal to confirm."), "no_proposal")
+        require(decision is not None, _("There is no proposal to confirm."), "no_proposal")
         assert decision is not None
         if decision.proposed_by_id == person.pk:
             raise PermissionDenied(_("You proposed this decision: a second, different person must confirm it."))
-        _allow(permissions.can_confirm_decision(person, locked, decision))
-        _require(
+        allow(permissions.can_confirm_decision(person, locked, decision))
+        require(
             decision.outcome not in CORRECTION_REQUIRED or locked.correction_tasks.exists(),
             _("A tolerated outcome needs at least one correction task (纠错); add one first."),
             "correction",
@@ -143,7 +135,7 @@ def decision_confirm(*, actor: AnyUser, matter: AccountabilityMatter) -> MatterD
         locked.decide(outcome=decision.outcome, at=now)
         locked.save()
         _sync_exemption_mark(locked)
-        _audit(
+        audit(
             person,
             "decision_confirm",
             locked,
@@ -162,18 +154,18 @@ def decision_decline(*, actor: AnyUser, matter: AccountabilityMatter, reason: st
     Requires: state recommended with a waiting proposal; an assigned reviewer other than the proposer.
     Raises InvalidTransition, PermissionDenied, ValidationError (no reason).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state == MatterState.RECOMMENDED, _wrong_state(locked))
+        locked = lock_matter(matter)
+        require(locked.state == MatterState.RECOMMENDED, wrong_state_message(locked))
         decision = pending_decision(locked)
-        _require(decision is not None, _("There is no proposal to decline."), "no_proposal")
+        require(decision is not None, _("There is no proposal to decline."), "no_proposal")
         assert decision is not None
-        _allow(permissions.can_confirm_decision(person, locked, decision))
-        reason = _text(reason, "reason", _("Say why you decline the proposal."))
+        allow(permissions.can_confirm_decision(person, locked, decision))
+        reason = required_text(reason, "reason", _("Say why you decline the proposal."))
         decision.decline(by=person, at=timezone.now(), reason=reason)
         decision.save()
-        _audit(
+        audit(
             person, "decision_decline", locked, f"declined the proposal for matter #{locked.pk}", decision=decision.pk
         )
     return decision
@@ -220,15 +212,15 @@ def matter_appeal(
     Requires: state decided; the cadre concerned or the org_admin. Raises InvalidTransition,
     PermissionDenied, ValidationError (no grounds).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.appeal), _wrong_state(locked))
-        _allow(permissions.can_appeal_matter(person, locked))
-        reason = _text(reason, "reason", _("Give the grounds of the appeal."))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.appeal), wrong_state_message(locked))
+        allow(permissions.can_appeal_matter(person, locked))
+        reason = required_text(reason, "reason", _("Give the grounds of the appeal."))
         locked.appeal(reason=reason, on=appealed_on or timezone.localdate())
         locked.save()
-        _audit(person, "appeal", locked, f"appealed the decision on matter #{locked.pk}")
+        audit(person, "appeal", locked, f"appealed the decision on matter #{locked.pk}")
     return locked
 
 
@@ -243,21 +235,21 @@ def correction_task_add(
     Requires: state investigating, recommended or decided; an assigned reviewer or the org_admin.
     Raises InvalidTransition, PermissionDenied, ValidationError (no description, past deadline).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(
+        locked = lock_matter(matter)
+        require(
             locked.state in (MatterState.INVESTIGATING, MatterState.RECOMMENDED, MatterState.DECIDED),
-            _wrong_state(locked),
+            wrong_state_message(locked),
         )
-        _allow(permissions.can_manage_corrections(person, locked))
-        description = _text(description, "description", _("Say what is to be corrected."))
+        allow(permissions.can_manage_corrections(person, locked))
+        description = required_text(description, "description", _("Say what is to be corrected."))
         if deadline < timezone.localdate():
             raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
         task = CorrectionTask.objects.create(
             matter=locked, owner=owner, description=description, deadline=deadline, created_by=person
         )
-        _audit(
+        audit(
             person,
             "task_add",
             locked,
@@ -275,19 +267,19 @@ def correction_task_verify(*, actor: AnyUser, task: CorrectionTask, note: str = 
     Requires: the matter is decided; the task is not verified yet; an assigned reviewer or the
     org_admin who does not own the task. Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(task.matter)
+        locked = lock_matter(task.matter)
         current = CorrectionTask.objects.select_for_update().get(pk=task.pk)
         current.matter = locked
-        _require(locked.state == MatterState.DECIDED, _wrong_state(locked))
-        _require(current.verified_at is None, _("This task has already been verified."), "verified")
-        _allow(permissions.can_verify_correction(person, current), _("The owner of a task cannot verify it."))
+        require(locked.state == MatterState.DECIDED, wrong_state_message(locked))
+        require(current.verified_at is None, _("This task has already been verified."), "verified")
+        allow(permissions.can_verify_correction(person, current), _("The owner of a task cannot verify it."))
         current.verified_at = timezone.now()
         current.verified_by = person
         current.verification_note = note.strip()
         current.save()
-        _audit(
+        audit(
             person,
             "task_verify",
             locked,
@@ -306,16 +298,16 @@ def feedback_record(
     Requires: state decided or not accepted; an assigned reviewer or the org_admin.
     Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state in (MatterState.DECIDED, MatterState.NOT_ACCEPTED), _wrong_state(locked))
-        _allow(permissions.can_record_outcome_steps(person, locked))
-        text = _text(text, "text", _("Write the feedback."))
+        locked = lock_matter(matter)
+        require(locked.state in (MatterState.DECIDED, MatterState.NOT_ACCEPTED), wrong_state_message(locked))
+        allow(permissions.can_record_outcome_steps(person, locked))
+        text = required_text(text, "text", _("Write the feedback."))
         feedback = MatterFeedback.objects.create(
             matter=locked, text=text, given_on=given_on or timezone.localdate(), given_by=person
         )
-        _audit(person, "feedback", locked, f"recorded feedback on matter #{locked.pk}", feedback=feedback.pk)
+        audit(person, "feedback", locked, f"recorded feedback on matter #{locked.pk}", feedback=feedback.pk)
         from cases.matters.tasks import notify_cadre_of_feedback  # the tasks module imports this one
 
         enqueue_on_commit(notify_cadre_of_feedback, feedback.pk)
@@ -351,16 +343,18 @@ def filing_record(
     Requires: state decided; an assigned reviewer or the org_admin. Raises InvalidTransition,
     PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state == MatterState.DECIDED, _wrong_state(locked))
-        _allow(permissions.can_record_outcome_steps(person, locked))
-        locked.filed_with = _text(filed_with, "filed_with", _("Name the body the decision was filed with."))[:200]
+        locked = lock_matter(matter)
+        require(locked.state == MatterState.DECIDED, wrong_state_message(locked))
+        allow(permissions.can_record_outcome_steps(person, locked))
+        locked.filed_with = required_text(filed_with, "filed_with", _("Name the body the decision was filed with."))[
+            :200
+        ]
         locked.filed_on = filed_on
         locked.filing_recorded_at = timezone.now()
         locked.save()
-        _audit(person, "filing", locked, f"recorded the filing of matter #{locked.pk}", filed_on=filed_on.isoformat())
+        audit(person, "filing", locked, f"recorded the filing of matter #{locked.pk}", filed_on=filed_on.isoformat())
     return locked
 
 
@@ -372,17 +366,17 @@ def publicity_record(
     Requires: a tolerated decision (exempt, reduced, no fault, not pursued), decided or closed; an
     assigned reviewer or the org_admin. Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state in (MatterState.DECIDED, MatterState.CLOSED), _wrong_state(locked))
-        _require(locked.letter_is_tolerance, _("Only a tolerated decision clears the cadre's name."), "outcome")
-        _allow(permissions.can_record_outcome_steps(person, locked))
-        locked.name_cleared_text = _text(text, "text", _("Give the clarification text."))
+        locked = lock_matter(matter)
+        require(locked.state in (MatterState.DECIDED, MatterState.CLOSED), wrong_state_message(locked))
+        require(locked.letter_is_tolerance, _("Only a tolerated decision clears the cadre's name."), "outcome")
+        allow(permissions.can_record_outcome_steps(person, locked))
+        locked.name_cleared_text = required_text(text, "text", _("Give the clarification text."))
         locked.name_cleared = True
         locked.name_cleared_on = cleared_on
         locked.save()
-        _audit(person, "publicity", locked, f"cleared the name in matter #{locked.pk}")
+        audit(person, "publicity", locked, f"cleared the name in matter #{locked.pk}")
     return locked
 
 
@@ -393,28 +387,28 @@ def matter_close(*, actor: AnyUser, matter: AccountabilityMatter) -> Accountabil
     written feedback and the filing recorded since the decision; an assigned reviewer or the org_admin.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.close), _wrong_state(locked))
-        _allow(permissions.can_record_outcome_steps(person, locked))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.close), wrong_state_message(locked))
+        allow(permissions.can_record_outcome_steps(person, locked))
         tasks = list(locked.correction_tasks.all())
-        _require(
+        require(
             all(task.is_verified for task in tasks),
             _("Every correction task must be verified before the matter is closed."),
             "tasks_open",
         )
-        _require(
+        require(
             bool(tasks) or locked.decided_outcome not in CORRECTION_REQUIRED,
             _("A tolerated outcome needs at least one correction task (纠错); add one first."),
             "correction",
         )
-        _require(
+        require(
             locked.feedback.filter(created_at__gte=locked.decided_at).exists(),
             _("Record the written feedback to the applicant before closing."),
             "feedback",
         )
-        _require(
+        require(
             locked.filing_recorded_at is not None
             and locked.decided_at is not None
             and locked.filing_recorded_at >= locked.decided_at,
@@ -423,5 +417,5 @@ def matter_close(*, actor: AnyUser, matter: AccountabilityMatter) -> Accountabil
         )
         locked.close(at=timezone.now())
         locked.save()
-        _audit(person, "close", locked, f"closed matter #{locked.pk}")
+        audit(person, "close", locked, f"closed matter #{locked.pk}")
     return locked

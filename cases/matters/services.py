@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -46,6 +46,7 @@ from cases.matters.workdays import add_months, add_working_days
 from project.audit.services import audit_record
 from project.org.models import Cadre, Role, User
 from project.org.selectors import role_holders
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -71,46 +72,28 @@ def exemption_effect_months() -> int:
     return int(getattr(settings, "FAULT_TOLERANCE_EFFECT_MONTHS", DEFAULT_EXEMPTION_EFFECT_MONTHS))
 
 
-# --- helpers ---------------------------------------------------------------------------------------
+# --- helpers, shared by decision_services ------------------------------------------------------------
 
 
-def _person(actor: AnyUser) -> User:
-    if not actor.is_authenticated or not isinstance(actor, User):
-        raise PermissionDenied
-    return actor
-
-
-def _lock(matter: AccountabilityMatter) -> AccountabilityMatter:
+def lock_matter(matter: AccountabilityMatter) -> AccountabilityMatter:
     # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     return AccountabilityMatter.objects.select_for_update().get(pk=matter.pk)
 
 
-def _require(allowed: bool, message: str, code: str = "state") -> None:
+def require(allowed: bool, message: str, code: str = "state") -> None:
     if not allowed:
         raise InvalidTransition(message, code=code)
-
-
-def _allow(allowed: bool, message: str = "") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _text(value: str, field: str, message: str) -> str:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        raise ValidationError({field: message})
-    return cleaned
 
 
 def _state_label(matter: AccountabilityMatter) -> str:
     return str(MatterState(matter.state).label)
 
 
-def _wrong_state(matter: AccountabilityMatter) -> str:
+def wrong_state_message(matter: AccountabilityMatter) -> str:
     return _("This matter is %(state)s; that step is not possible now.") % {"state": _state_label(matter)}
 
 
-def _audit(actor: AnyUser | None, action: str, matter: AccountabilityMatter, summary: str, **data: Any) -> None:
+def audit(actor: AnyUser | None, action: str, matter: AccountabilityMatter, summary: str, **data: Any) -> None:
     audit_record(actor=actor, action=f"matter.{action}", obj=matter, summary=summary, data=data)
 
 
@@ -137,10 +120,10 @@ def matter_receive(
     Requires: the actor is org_admin over the cadre's unit. The matter keeps the cadre's current unit.
     Raises PermissionDenied, ValidationError (blank title or facts, a date received in the future).
     """
-    person = _person(actor)
-    _allow(permissions.can_receive_matter(person, cadre))
-    title = _text(title, "title", _("Give the matter a title."))
-    facts = _text(facts, "facts", _("Describe the facts."))
+    person = acting_person(actor)
+    allow(permissions.can_receive_matter(person, cadre))
+    title = required_text(title, "title", _("Give the matter a title."))
+    facts = required_text(facts, "facts", _("Describe the facts."))
     check_received_on(received_on)
     with transaction.atomic():
         matter = AccountabilityMatter.objects.create(
@@ -152,7 +135,7 @@ def matter_receive(
             received_on=received_on or timezone.localdate(),
             received_by=person,
         )
-        _audit(person, "receive", matter, f"received matter #{matter.pk}", cadre=cadre.external_id)
+        audit(person, "receive", matter, f"received matter #{matter.pk}", cadre=cadre.external_id)
     return matter
 
 
@@ -165,17 +148,17 @@ def matter_assign_reviewer(
     assignee is a reviewer of the subtree (the chair may also be from the organization department) and
     not the cadre concerned. Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state not in (MatterState.CLOSED, MatterState.NOT_ACCEPTED), _wrong_state(locked))
-        _allow(permissions.can_assign_reviewers(person, locked))
+        locked = lock_matter(matter)
+        require(locked.state not in (MatterState.CLOSED, MatterState.NOT_ACCEPTED), wrong_state_message(locked))
+        allow(permissions.can_assign_reviewers(person, locked))
         if not permissions.can_be_assigned(user, locked, committee_chair=committee_chair):
             raise ValidationError({"user": _("This person is not a reviewer for this matter's unit.")})
         assignment, _created = MatterReviewer.objects.update_or_create(
             matter=locked, user=user, defaults={"committee_chair": committee_chair, "assigned_by": person}
         )
-        _audit(
+        audit(
             person,
             "assign_reviewer",
             locked,
@@ -201,12 +184,12 @@ def matter_apply(
     application by the unit (`unit`) or a proposal by the accountability body (`body`).
     Raises InvalidTransition, PermissionDenied, ValidationError (no statement).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.apply), _("An application has already been recorded for this matter."))
-        _allow(permissions.can_apply_matter(person, locked, applicant_kind))
-        statement = _text(statement, "statement", _("Say why fault tolerance should apply."))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.apply), _("An application has already been recorded for this matter."))
+        allow(permissions.can_apply_matter(person, locked, applicant_kind))
+        statement = required_text(statement, "statement", _("Say why fault tolerance should apply."))
         day = applied_on or timezone.localdate()
         locked.apply(
             kind=applicant_kind,
@@ -216,7 +199,7 @@ def matter_apply(
             acceptance_deadline=add_working_days(day, ACCEPTANCE_WORKING_DAYS),
         )
         locked.save()
-        _audit(person, "apply", locked, f"application recorded for matter #{locked.pk}", applicant=applicant_kind)
+        audit(person, "apply", locked, f"application recorded for matter #{locked.pk}", applicant=applicant_kind)
     return locked
 
 
@@ -227,15 +210,15 @@ def matter_accept(
 
     Requires: state applied; the actor is org_admin of the subtree. Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.accept), _wrong_state(locked))
-        _allow(permissions.can_accept_matter(person, locked))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.accept), wrong_state_message(locked))
+        allow(permissions.can_accept_matter(person, locked))
         day = accepted_on or timezone.localdate()
         locked.accept(on=day, investigation_deadline=add_months(day, INVESTIGATION_MONTHS))
         locked.save()
-        _audit(person, "accept", locked, f"accepted matter #{locked.pk}")
+        audit(person, "accept", locked, f"accepted matter #{locked.pk}")
     return locked
 
 
@@ -246,15 +229,15 @@ def matter_reject(
 
     Requires: state applied; org_admin of the subtree. Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.reject), _wrong_state(locked))
-        _allow(permissions.can_accept_matter(person, locked))
-        reason = _text(reason, "reason", _("Give the reason for not accepting."))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.reject), wrong_state_message(locked))
+        allow(permissions.can_accept_matter(person, locked))
+        reason = required_text(reason, "reason", _("Give the reason for not accepting."))
         locked.reject(on=rejected_on or timezone.localdate(), reason=reason)
         locked.save()
-        _audit(person, "reject", locked, f"did not accept matter #{locked.pk}")
+        audit(person, "reject", locked, f"did not accept matter #{locked.pk}")
     return locked
 
 
@@ -270,11 +253,11 @@ def matter_start_investigation(*, actor: AnyUser, matter: AccountabilityMatter) 
     Requires: state accepted or appealed; an assigned reviewer or the org_admin.
     Raises InvalidTransition, PermissionDenied, ImproperlyConfigured (the configured ruleset is unknown).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.start_investigation), _wrong_state(locked))
-        _allow(permissions.can_investigate_matter(person, locked))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.start_investigation), wrong_state_message(locked))
+        allow(permissions.can_investigate_matter(person, locked))
         name = locked.ruleset or current_ruleset_name()
         try:
             load_ruleset(name)
@@ -298,7 +281,7 @@ def matter_start_investigation(*, actor: AnyUser, matter: AccountabilityMatter) 
             )
             for s in suggested
         )
-        _audit(
+        audit(
             person,
             "start_investigation",
             locked,
@@ -317,12 +300,12 @@ def matter_extend_investigation(
     Requires: state accepted or investigating, not extended before; org_admin of the subtree.
     Raises InvalidTransition, PermissionDenied, ValidationError (date out of range, no reason).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state in (MatterState.ACCEPTED, MatterState.INVESTIGATING), _wrong_state(locked))
-        _require(locked.extended_at is None, _("The investigation has already been extended once."), "extended")
-        _allow(permissions.can_extend_investigation(person, locked))
+        locked = lock_matter(matter)
+        require(locked.state in (MatterState.ACCEPTED, MatterState.INVESTIGATING), wrong_state_message(locked))
+        require(locked.extended_at is None, _("The investigation has already been extended once."), "extended")
+        allow(permissions.can_extend_investigation(person, locked))
         original = locked.investigation_deadline_original or locked.investigation_deadline
         assert original is not None  # set on acceptance
         latest = add_months(original, MAX_EXTENSION_MONTHS)
@@ -333,13 +316,13 @@ def matter_extend_investigation(
                     % {"old": original.isoformat(), "latest": latest.isoformat()}
                 }
             )
-        reason = _text(reason, "reason", _("Give the reason for the extension."))
+        reason = required_text(reason, "reason", _("Give the reason for the extension."))
         locked.investigation_deadline = until
         locked.extension_reason = reason
         locked.extended_at = timezone.now()
         locked.extended_by = person
         locked.save()
-        _audit(person, "extend", locked, f"extended the investigation of matter #{locked.pk}", until=until.isoformat())
+        audit(person, "extend", locked, f"extended the investigation of matter #{locked.pk}", until=until.isoformat())
     return locked
 
 
@@ -362,11 +345,11 @@ def checklist_save(
     Requires: state investigating; an assigned reviewer. Raises InvalidTransition, PermissionDenied,
     ValidationError (keyed by criterion id).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(locked.state == MatterState.INVESTIGATING, _wrong_state(locked))
-        _allow(permissions.can_answer_checklist(person, locked))
+        locked = lock_matter(matter)
+        require(locked.state == MatterState.INVESTIGATING, wrong_state_message(locked))
+        allow(permissions.can_answer_checklist(person, locked))
         ruleset = load_ruleset(locked.ruleset)
         try:
             parse_answers(ruleset, {cid: given.value for cid, given in answers.items()})
@@ -412,7 +395,7 @@ def checklist_save(
                 row.save()
             saved.append(row)
         if changed:
-            _audit(
+            audit(
                 person,
                 "checklist_save",
                 locked,
@@ -433,21 +416,21 @@ def matter_recommend(*, actor: AnyUser, matter: AccountabilityMatter) -> Account
     Requires: state investigating; an assigned reviewer; no unconfirmed suggestion; an assessment that
     decides (not INSUFFICIENT). Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(can_proceed(locked.recommend), _wrong_state(locked))
-        _allow(permissions.can_answer_checklist(person, locked))
+        locked = lock_matter(matter)
+        require(can_proceed(locked.recommend), wrong_state_message(locked))
+        allow(permissions.can_answer_checklist(person, locked))
         pending = list(
             ChecklistAnswer.objects.filter(matter=locked, suggested=True).values_list("criterion_id", flat=True)
         )
-        _require(
+        require(
             not pending,
             _("Confirm or override the system's suggestions first: %(ids)s.") % {"ids": ", ".join(sorted(pending))},
             "suggestions",
         )
         assessment = assess(load_ruleset(locked.ruleset), stored_answers(locked))
-        _require(
+        require(
             assessment.outcome.value != Outcome.INSUFFICIENT,
             _("The checklist is not complete enough for a recommendation; answer: %(ids)s.")
             % {"ids": ", ".join(assessment.missing)},
@@ -455,7 +438,7 @@ def matter_recommend(*, actor: AnyUser, matter: AccountabilityMatter) -> Account
         )
         locked.recommend(outcome=assessment.outcome.value, assessment=assessment.to_dict(), at=timezone.now())
         locked.save()
-        _audit(
+        audit(
             person,
             "recommend",
             locked,
@@ -476,10 +459,10 @@ def prereg_create(
     Requires: the cadre themself, or org_admin over the cadre's unit. Raises PermissionDenied, ValidationError
     (no measure or risks, a date in the future).
     """
-    person = _person(actor)
-    _allow(permissions.can_create_prereg(person, cadre))
-    measure = _text(measure, "measure", _("Describe the measure."))
-    risks = _text(risks, "risks", _("Describe the risks."))
+    person = acting_person(actor)
+    allow(permissions.can_create_prereg(person, cadre))
+    measure = required_text(measure, "measure", _("Describe the measure."))
+    risks = required_text(risks, "risks", _("Describe the risks."))
     # Registered before acting: today, or earlier for one made on paper and entered later; never a day to come.
     if registered_on is not None and registered_on > timezone.localdate():
         raise ValidationError({"registered_on": _("The date of the pre-registration cannot be in the future.")})
@@ -507,18 +490,18 @@ def prereg_link(*, actor: AnyUser, matter: AccountabilityMatter, prereg: RiskPre
     Requires: the matter is not yet decided, closed or refused; an assigned reviewer or the org_admin.
     Raises InvalidTransition, PermissionDenied, ValidationError (another cadre's pre-registration).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(matter)
-        _require(
+        locked = lock_matter(matter)
+        require(
             locked.state not in (MatterState.DECIDED, MatterState.CLOSED, MatterState.NOT_ACCEPTED),
-            _wrong_state(locked),
+            wrong_state_message(locked),
         )
         if prereg.cadre_id != locked.cadre_id:
             raise ValidationError({"prereg": _("This pre-registration concerns another cadre.")})
-        _allow(permissions.can_link_prereg(person, locked, prereg))
+        allow(permissions.can_link_prereg(person, locked, prereg))
         locked.preregistrations.add(prereg)
-        _audit(
+        audit(
             person,
             "prereg_link",
             locked,

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from cases.rectification import permissions, selectors
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import LEADER_STATES, Notification, RectificationCase, VisitPlan
-from cases.rectification.services import _allow, _audit, _lock, _person, _save, _text, _wrong_state
+from cases.rectification.services import audit, lock_case, save_case, wrong_state_message
 from project.org.models import User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -51,14 +52,14 @@ def case_reassign_leader(*, actor: AnyUser, case: RectificationCase, leader: Use
     `leader_assigned_at` restarts, so the talk-due reminder counts from the handover.
     Raises InvalidTransition (state), PermissionDenied, ValidationError (reason, leader).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
+        locked = lock_case(case)
         previous = locked.leader
         if locked.state not in LEADER_STATES or previous is None:
-            raise InvalidTransition(_wrong_state(locked))
-        _allow(permissions.can_reassign_leader_case(person, locked))
-        cleaned = _text(reason, "reason", _("Give the reason for the handover."))[:REASON_MAX]
+            raise InvalidTransition(wrong_state_message(locked))
+        allow(permissions.can_reassign_leader_case(person, locked))
+        cleaned = required_text(reason, "reason", _("Give the reason for the handover."))[:REASON_MAX]
         if leader.pk == locked.leader_id:
             raise ValidationError({"leader": _("This person already leads the case.")})
         if not permissions.can_lead_case(leader, locked) or _on_visit_team(leader, locked):
@@ -72,8 +73,8 @@ def case_reassign_leader(*, actor: AnyUser, case: RectificationCase, leader: Use
             )
         locked.leader = leader
         locked.leader_assigned_at = timezone.now()
-        _save(locked)
-        _audit(
+        save_case(locked)
+        audit(
             person, "case.reassign_leader", locked,
             f"handed case #{locked.pk} over from {previous.username} to {leader.username}",
             previous=previous.username, leader=leader.username, reason=cleaned,

@@ -26,10 +26,11 @@ from cases.rectification.models import (
     CircularState,
     RectificationCase,
 )
-from cases.rectification.services import _allow, _audit, _person, _require, _text
+from cases.rectification.services import audit, require
 from project.audit.services import AuditEntry, audit_record_many
 from project.documents.services import document_request
 from project.org.models import Unit, User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,19 +42,19 @@ TITLE_PREFIX = "关于"
 TITLE_SUFFIX = "的通报"
 
 
-def _lock(circular: Circular | int) -> Circular:
+def lock_case(circular: Circular | int) -> Circular:
     pk = circular if isinstance(circular, int) else circular.pk
     return Circular.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
 
 
-def _wrong_state(circular: Circular) -> str:
+def wrong_state_message(circular: Circular) -> str:
     return _("Circular #%(pk)s is %(state)s; that step is not possible now.") % {
         "pk": circular.pk,
         "state": str(CircularState(circular.state).label),
     }
 
 
-def _save(circular: Circular) -> None:
+def save_case(circular: Circular) -> None:
     try:
         circular.save()
     except ConcurrentTransition:
@@ -84,19 +85,19 @@ def circular_create(
     section, a title not of the form 关于…的通报, a case outside the unit's subtree or not nameable:
     `NAMEABLE_STATES`).
     """
-    person = _person(actor)
-    _allow(permissions.can_draft_circular(person, unit))
-    title = _text(title, "title", _("Write the title.")).strip("《》")
+    person = acting_person(actor)
+    allow(permissions.can_draft_circular(person, unit))
+    title = required_text(title, "title", _("Write the title.")).strip("《》")
     if not (title.startswith(TITLE_PREFIX) and title.endswith(TITLE_SUFFIX)):
         raise ValidationError({"title": _("The title reads 关于……的通报.")})
     fields = {
-        "issuing_body": _text(issuing_body, "issuing_body", _("Name the issuing body.")),
-        "issuer_code": _text(issuer_code, "issuer_code", _("Give the issuer code, e.g. 东组通.")),
-        "addressees": _text(addressees, "addressees", _("Name the addressees (主送).")),
-        "facts": _text(facts, "facts", _("State the facts.")),
-        "decision": _text(decision, "decision", _("State the handling decision and its basis.")),
-        "nature": _text(nature, "nature", _("State the nature and harm.")),
-        "requirements": _text(requirements, "requirements", _("State the requirements.")),
+        "issuing_body": required_text(issuing_body, "issuing_body", _("Name the issuing body.")),
+        "issuer_code": required_text(issuer_code, "issuer_code", _("Give the issuer code, e.g. 东组通.")),
+        "addressees": required_text(addressees, "addressees", _("Name the addressees (主送).")),
+        "facts": required_text(facts, "facts", _("State the facts.")),
+        "decision": required_text(decision, "decision", _("State the handling decision and its basis.")),
+        "nature": required_text(nature, "nature", _("State the nature and harm.")),
+        "requirements": required_text(requirements, "requirements", _("State the requirements.")),
     }
     named = list({case.pk: case for case in cases}.values())
     if any(not case.unit.path.startswith(unit.path) for case in named):
@@ -111,25 +112,25 @@ def circular_create(
             }
         )
     # Never a case the drafter may not read (their own, above all).
-    _allow(all(permissions.can_view_case(person, case) for case in named))
+    allow(all(permissions.can_view_case(person, case) for case in named))
     with transaction.atomic():
         circular = Circular.objects.create(unit=unit, title=title, drafter=person, **fields)
         circular.cases.set(named)
-        _audit(person, "circular.draft", circular, f"drafted circular #{circular.pk}", cases=[c.pk for c in named])
+        audit(person, "circular.draft", circular, f"drafted circular #{circular.pk}", cases=[c.pk for c in named])
     return circular
 
 
 def circular_submit(*, actor: AnyUser, circular: Circular) -> Circular:
     """Submit the draft for approval. Requires: draft; the organization department over the issuing unit.
     Raises InvalidTransition, PermissionDenied."""
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(circular)
-        _require(can_proceed(locked.submit), _wrong_state(locked))
-        _allow(permissions.can_submit_circular(person, locked))
+        locked = lock_case(circular)
+        require(can_proceed(locked.submit), wrong_state_message(locked))
+        allow(permissions.can_submit_circular(person, locked))
         locked.submit()
-        _save(locked)
-        _audit(person, "circular.submit", locked, f"submitted circular #{locked.pk}")
+        save_case(locked)
+        audit(person, "circular.submit", locked, f"submitted circular #{locked.pk}")
     return locked
 
 
@@ -138,17 +139,17 @@ def circular_approve(*, actor: AnyUser, circular: Circular) -> Circular:
 
     Requires: submitted. Raises InvalidTransition, PermissionDenied (the drafter, or no role).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(circular)
-        _require(can_proceed(locked.approve), _wrong_state(locked))
-        _allow(
+        locked = lock_case(circular)
+        require(can_proceed(locked.approve), wrong_state_message(locked))
+        allow(
             permissions.can_approve_circular(person, locked),
             _("A circular is approved by a second person, not by the one who drafted it."),
         )
         locked.approve(by=person, at=timezone.now())
-        _save(locked)
-        _audit(person, "circular.approve", locked, f"approved circular #{locked.pk}")
+        save_case(locked)
+        audit(person, "circular.approve", locked, f"approved circular #{locked.pk}")
     return locked
 
 
@@ -168,16 +169,16 @@ def circular_publish(*, actor: AnyUser, circular: Circular, on: date | None = No
     Requires: approved; the organization department over the issuing unit.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(circular)
-        _require(can_proceed(locked.publish), _wrong_state(locked))
-        _allow(permissions.can_publish_circular(person, locked))
+        locked = lock_case(circular)
+        require(can_proceed(locked.publish), wrong_state_message(locked))
+        allow(permissions.can_publish_circular(person, locked))
         day = on or timezone.localdate()
         serial = _next_serial(locked.issuer_code, day.year)
         locked.publish(year=day.year, serial=serial, on=day, at=timezone.now())
-        _save(locked)
-        _audit(person, "circular.publish", locked, f"published circular #{locked.pk} as {locked.number}")
+        save_case(locked)
+        audit(person, "circular.publish", locked, f"published circular #{locked.pk} as {locked.number}")
         document_request(actor=person, kind=CIRCULAR_KIND, obj=locked, title=locked.number)
     return locked
 
@@ -185,15 +186,15 @@ def circular_publish(*, actor: AnyUser, circular: Circular, on: date | None = No
 def circular_withdraw(*, actor: AnyUser, circular: Circular, reason: str) -> Circular:
     """Withdraw a published circular, with the reason. Requires: published; the organization department.
     Raises InvalidTransition, PermissionDenied, ValidationError (no reason)."""
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(circular)
-        _require(can_proceed(locked.withdraw), _wrong_state(locked))
-        _allow(permissions.can_withdraw_circular(person, locked))
-        reason = _text(reason, "reason", _("Give the reason for withdrawing."))
+        locked = lock_case(circular)
+        require(can_proceed(locked.withdraw), wrong_state_message(locked))
+        allow(permissions.can_withdraw_circular(person, locked))
+        reason = required_text(reason, "reason", _("Give the reason for withdrawing."))
         locked.withdraw(reason=reason, at=timezone.now())
-        _save(locked)
-        _audit(person, "circular.withdraw", locked, f"withdrew circular #{locked.pk}")
+        save_case(locked)
+        audit(person, "circular.withdraw", locked, f"withdrew circular #{locked.pk}")
     return locked
 
 

@@ -25,10 +25,11 @@ from django.utils.translation import gettext_lazy
 from cases.rectification import permissions, selectors
 from cases.rectification.evidence import evidence_rows
 from cases.rectification.models import Circular, RectificationCase, VisitObservation, VisitPlan
-from cases.rectification.services import _audit, _person
+from cases.rectification.services import audit
 from project.documents.models import Document, DocumentStatus
 from project.documents.registry import register_document_kind
 from project.documents.services import document_key, document_request
+from project.service_checks import acting_person
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -47,7 +48,7 @@ def case_dossier_request(*, actor: User | AnonymousUser, case: RectificationCase
     Returns the actor's dossier of this case still rendering if there is one, else a new one.
     Raises PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     if not permissions.can_request_dossier_case(person, case):
         raise PermissionDenied
     with transaction.atomic():
@@ -62,7 +63,7 @@ def case_dossier_request(*, actor: User | AnonymousUser, case: RectificationCase
             actor=person, kind=KIND, obj=case, title=f"整治案件卷宗 · {case.cadre.name} · #{case.pk}", key=key
         )
         if pending is None:
-            _audit(
+            audit(
                 person, "case.dossier_request", case, f"requested the dossier of case #{case.pk}",
                 document=document.pk, visits=permissions.can_plan_visit_case(person, case),
             )  # fmt: skip

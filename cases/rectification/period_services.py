@@ -32,23 +32,20 @@ from cases.rectification.models import (
 )
 from cases.rectification.services import (
     DEFAULT_PERIOD_MONTHS,
-    _allow,
-    _audit,
-    _end_target_mark,
-    _lock,
-    _mark,
-    _months,
-    _person,
-    _require,
-    _save,
-    _text,
-    _today,
-    _wrong_state,
+    audit,
+    checked_period_months,
+    end_target_mark,
+    lock_case,
+    require,
+    save_case,
+    write_mark,
+    wrong_state_message,
 )
 from evaluations.scoring import RELAPSE_WINDOW_MONTHS
 from project.oncommit import call_on_commit
 from project.org.models import CadreMark, MarkKind, Role, User
 from project.org.selectors import role_holders
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -70,24 +67,24 @@ def case_start_rectifying(*, actor: AnyUser, case: RectificationCase, start: dat
     commitment with a deadline; the leader in charge or the organization department.
     Raises InvalidTransition (naming what is missing), PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state == CaseState.TALKING, _wrong_state(locked))
-        _require(locked.has_signed_talk(), _("At least one talk record must be signed by the talker first."), "talk")
-        _require(locked.plans.exists(), _("A rectification plan must be drawn up first."), "plan")
-        _require(
+        locked = lock_case(case)
+        require(locked.state == CaseState.TALKING, wrong_state_message(locked))
+        require(locked.has_signed_talk(), _("At least one talk record must be signed by the talker first."), "talk")
+        require(locked.plans.exists(), _("A rectification plan must be drawn up first."), "plan")
+        require(
             locked.commitments.filter(deadline__isnull=False).exists(),
             _("At least one commitment with a deadline is needed."),
             "commitment",
         )
-        _allow(permissions.can_start_rectifying_case(person, locked))
+        allow(permissions.can_start_rectifying_case(person, locked))
         plan = latest_plan(locked)
         months = plan.period_months if plan is not None else DEFAULT_PERIOD_MONTHS
-        first = start or _today()
+        first = start or timezone.localdate()
         locked.start_rectifying(start=first, end=add_months(first, months))
-        _save(locked)
-        _audit(
+        save_case(locked)
+        audit(
             person, "case.start_rectifying", locked,
             f"case #{locked.pk} rectifying from {locked.period_start} to {locked.period_end}",
             start=str(locked.period_start), end=str(locked.period_end),
@@ -100,14 +97,14 @@ def case_move_to_verifying(*, actor: AnyUser, case: RectificationCase) -> Rectif
 
     Requires: state rectifying; org_admin of the subtree. Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.move_to_verifying), _wrong_state(locked))
-        _allow(permissions.can_move_to_verifying_case(person, locked))
+        locked = lock_case(case)
+        require(can_proceed(locked.move_to_verifying), wrong_state_message(locked))
+        allow(permissions.can_move_to_verifying_case(person, locked))
         locked.move_to_verifying(at=timezone.now())
-        _save(locked)
-        _audit(person, "case.verify", locked, f"case #{locked.pk} moved to verification early")
+        save_case(locked)
+        audit(person, "case.verify", locked, f"case #{locked.pk} moved to verification early")
         call_on_commit(_enqueue_verification_notice, locked.pk)
     return locked
 
@@ -119,18 +116,18 @@ def case_period_ended(*, case: RectificationCase | int, today: date | None = Non
     Requires: state rectifying and `period_end` before `today`. Raises InvalidTransition otherwise (the
     task skips those: another run, or a person, moved the case first).
     """
-    day = today or _today()
+    day = today or timezone.localdate()
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.move_to_verifying), _wrong_state(locked))
-        _require(
+        locked = lock_case(case)
+        require(can_proceed(locked.move_to_verifying), wrong_state_message(locked))
+        require(
             locked.period_end is not None and locked.period_end < day,
             _("The rectification period of case #%(pk)s has not ended yet.") % {"pk": locked.pk},
             "period",
         )
         locked.move_to_verifying(at=timezone.now())
-        _save(locked)
-        _audit(None, "case.verify", locked, f"case #{locked.pk} moved to verification: its period ended")
+        save_case(locked)
+        audit(None, "case.verify", locked, f"case #{locked.pk} moved to verification: its period ended")
         call_on_commit(_enqueue_verification_notice, locked.pk)
     return locked
 
@@ -140,7 +137,7 @@ def cases_move_past_period(*, today: date | None = None) -> int:
 
     Returns how many moved. A case moved meanwhile by someone else is skipped.
     """
-    day = today or _today()
+    day = today or timezone.localdate()
     moved = 0
     for pk in RectificationCase.objects.past_period_unscoped(day).values_list("pk", flat=True).order_by("pk"):
         try:
@@ -193,21 +190,21 @@ def case_close_rectified(*, actor: AnyUser, case: RectificationCase) -> Rectific
     (`verdicts.has_improved_visit`, False until visits exist); org_admin of the subtree.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state == CaseState.VERIFYING, _wrong_state(locked))
-        _require(
+        locked = lock_case(case)
+        require(locked.state == CaseState.VERIFYING, wrong_state_message(locked))
+        require(
             verdicts.has_improved_visit(locked),
             _("销号 needs at least one executed unannounced visit with the verdict “improved”."),
             "verdict",
         )
-        _allow(permissions.can_close_case(person, locked))
+        allow(permissions.can_close_case(person, locked))
         now = timezone.now()
         locked.close_rectified(at=now)
-        _save(locked)
+        save_case(locked)
         _close_mark(locked, "closed, rectified (销号)")
-        _audit(person, "case.close_rectified", locked, f"closed case #{locked.pk} as rectified (销号)")
+        audit(person, "case.close_rectified", locked, f"closed case #{locked.pk} as rectified (销号)")
         # Imported here: circulars.py imports this module's helpers.
         from cases.rectification import circulars
 
@@ -216,9 +213,9 @@ def case_close_rectified(*, actor: AnyUser, case: RectificationCase) -> Rectific
 
 
 def _close_mark(case: RectificationCase, note: str) -> CadreMark:
-    _end_target_mark(case)
-    day = _today()
-    return _mark(
+    end_target_mark(case)
+    day = timezone.localdate()
+    return write_mark(
         case, MarkKind.CASE_CLOSED, valid_from=day, valid_until=add_months(day, RELAPSE_WINDOW_MONTHS), note=note
     )
 
@@ -238,25 +235,27 @@ def case_escalate(
     (`verdicts.has_unimproved_visit`, False until visits exist); org_admin of the subtree.
     Raises InvalidTransition, PermissionDenied, ValidationError (no measure or note).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state == CaseState.VERIFYING, _wrong_state(locked))
-        _require(
+        locked = lock_case(case)
+        require(locked.state == CaseState.VERIFYING, wrong_state_message(locked))
+        require(
             verdicts.has_unimproved_visit(locked),
             _("Escalation needs an executed unannounced visit with the verdict “unchanged” or “worse”."),
             "verdict",
         )
-        _allow(permissions.can_escalate_case(person, locked))
+        allow(permissions.can_escalate_case(person, locked))
         if measure not in HandlingMeasure.values:
             raise ValidationError({"measure": _("Choose the handling measure.")})
-        note = _text(note, "note", _("Describe the handling decision."))
+        note = required_text(note, "note", _("Describe the handling decision."))
         locked.escalate(measure=measure, note=note)
-        _save(locked)
-        day = _today()
+        save_case(locked)
+        day = timezone.localdate()
         until = effect_until or date(day.year, 12, 31)
-        _mark(locked, MarkKind.SANCTION, valid_from=day, valid_until=until, note=str(HandlingMeasure(measure).label))
-        _audit(person, "case.escalate", locked, f"escalated case #{locked.pk}: {measure}", measure=measure)
+        write_mark(
+            locked, MarkKind.SANCTION, valid_from=day, valid_until=until, note=str(HandlingMeasure(measure).label)
+        )
+        audit(person, "case.escalate", locked, f"escalated case #{locked.pk}: {measure}", measure=measure)
     return locked
 
 
@@ -268,17 +267,17 @@ def case_restart_rectifying(
     Requires: state escalated; org_admin of the subtree. Raises InvalidTransition, PermissionDenied,
     ValidationError (period).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.restart_rectifying), _wrong_state(locked))
-        _allow(permissions.can_close_case(person, locked))
+        locked = lock_case(case)
+        require(can_proceed(locked.restart_rectifying), wrong_state_message(locked))
+        allow(permissions.can_close_case(person, locked))
         plan = latest_plan(locked)
-        months = _months(period_months, plan.period_months if plan is not None else DEFAULT_PERIOD_MONTHS)
-        first = _today()
+        months = checked_period_months(period_months, plan.period_months if plan is not None else DEFAULT_PERIOD_MONTHS)
+        first = timezone.localdate()
         locked.restart_rectifying(start=first, end=add_months(first, months))
-        _save(locked)
-        _audit(
+        save_case(locked)
+        audit(
             person, "case.restart", locked, f"case #{locked.pk}: a new rectification period until {locked.period_end}",
             end=str(locked.period_end),
         )  # fmt: skip
@@ -290,15 +289,15 @@ def case_close_handled(*, actor: AnyUser, case: RectificationCase) -> Rectificat
 
     Requires: state escalated; org_admin of the subtree. Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.close_handled), _wrong_state(locked))
-        _allow(permissions.can_close_case(person, locked))
+        locked = lock_case(case)
+        require(can_proceed(locked.close_handled), wrong_state_message(locked))
+        allow(permissions.can_close_case(person, locked))
         locked.close_handled(at=timezone.now())
-        _save(locked)
+        save_case(locked)
         _close_mark(locked, "closed after handling (处理办结)")
-        _audit(person, "case.close_handled", locked, f"closed case #{locked.pk} after handling")
+        audit(person, "case.close_handled", locked, f"closed case #{locked.pk} after handling")
     return locked
 
 
@@ -308,18 +307,18 @@ def case_withdraw(*, actor: AnyUser, case: RectificationCase, reason: str, note:
     Requires: the case is open; org_admin of the subtree. Raises InvalidTransition, PermissionDenied,
     ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.withdraw), _wrong_state(locked))
-        _allow(permissions.can_withdraw_case(person, locked))
+        locked = lock_case(case)
+        require(can_proceed(locked.withdraw), wrong_state_message(locked))
+        allow(permissions.can_withdraw_case(person, locked))
         if reason not in WithdrawalReason.values:
             raise ValidationError({"reason": _("Choose the reason for withdrawal.")})
         note = (note or "").strip()
         if reason == WithdrawalReason.OTHER and not note:
             raise ValidationError({"note": _("Explain the reason.")})
         locked.withdraw(reason=reason, note=note, at=timezone.now())
-        _save(locked)
-        _end_target_mark(locked)
-        _audit(person, "case.withdraw", locked, f"withdrew case #{locked.pk}: {reason}", reason=reason)
+        save_case(locked)
+        end_target_mark(locked)
+        audit(person, "case.withdraw", locked, f"withdrew case #{locked.pk}: {reason}", reason=reason)
     return locked

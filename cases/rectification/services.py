@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from cases.rectification.models import (
 )
 from project.audit.services import AuditEntry, audit_record, audit_record_many
 from project.org.models import Cadre, CadreMark, MarkKind, User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -68,43 +69,25 @@ class RoundRef:
     title: str
 
 
-# --- helpers ---------------------------------------------------------------------------------------
+# --- helpers, shared by the other service modules of the package ----------------------------------
 
 
-def _person(actor: AnyUser | None) -> User:
-    if actor is None or not actor.is_authenticated or not isinstance(actor, User):
-        raise PermissionDenied
-    return actor
-
-
-def _lock(case: RectificationCase | int) -> RectificationCase:
+def lock_case(case: RectificationCase | int) -> RectificationCase:
     pk = case if isinstance(case, int) else case.pk
     # `of=("self",)`: lock the case row only, not the cadre and unit rows joined for the predicates.
     return RectificationCase.objects.select_for_update(of=("self",)).select_related("cadre", "unit").get(pk=pk)
 
 
-def _require(allowed: bool, message: str, code: str = "state") -> None:
+def require(allowed: bool, message: str, code: str = "state") -> None:
     if not allowed:
         raise InvalidTransition(message, code=code)
-
-
-def _allow(allowed: bool, message: str = "") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _text(value: str | None, field: str, message: str) -> str:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        raise ValidationError({field: message})
-    return cleaned
 
 
 def _state_label(case: RectificationCase) -> str:
     return str(CaseState(case.state).label)
 
 
-def _wrong_state(case: RectificationCase) -> str:
+def wrong_state_message(case: RectificationCase) -> str:
     return _("Case #%(pk)s is %(state)s; that step is not possible now.") % {
         "pk": case.pk,
         "state": _state_label(case),
@@ -119,14 +102,14 @@ def _concurrent(case: RectificationCase) -> InvalidTransition:
     )
 
 
-def _save(case: RectificationCase) -> None:
+def save_case(case: RectificationCase) -> None:
     try:
         case.save()
     except ConcurrentTransition:
         raise _concurrent(case) from None
 
 
-def _audit(actor: AnyUser | None, action: str, obj: Any, summary: str, **data: Any) -> None:
+def audit(actor: AnyUser | None, action: str, obj: Any, summary: str, **data: Any) -> None:
     audit_record(actor=actor, action=action, obj=obj, summary=summary, data=data)
 
 
@@ -134,7 +117,9 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _mark(case: RectificationCase, kind: str, *, valid_from: date, valid_until: date | None, note: str) -> CadreMark:
+def write_mark(
+    case: RectificationCase, kind: str, *, valid_from: date, valid_until: date | None, note: str
+) -> CadreMark:
     return CadreMark.objects.create(
         cadre_id=case.cadre_id,
         kind=kind,
@@ -145,7 +130,7 @@ def _mark(case: RectificationCase, kind: str, *, valid_from: date, valid_until: 
     )
 
 
-def _end_target_mark(case: RectificationCase) -> None:
+def end_target_mark(case: RectificationCase) -> None:
     """The cadre stops being a confirmed target today (closure or withdrawal)."""
     CadreMark.objects.filter(
         cadre_id=case.cadre_id,
@@ -176,7 +161,7 @@ def _frozen(evidence: Mapping[str, Any]) -> dict[str, Any]:
     return dict(frozen)
 
 
-def _months(value: int | None, default: int) -> int:
+def checked_period_months(value: int | None, default: int) -> int:
     months = default if value is None else int(value)
     if not 1 <= months <= MAX_PERIOD_MONTHS:
         raise ValidationError(
@@ -247,8 +232,8 @@ def case_nominate(
     Requires: no other open case of the cadre; the actor is the system or org_admin over the cadre.
     Raises PermissionDenied, InvalidTransition (an open case exists), ValidationError (evidence).
     """
-    _allow(permissions.can_nominate_case(actor, cadre))
-    person = _person(actor) if actor is not None else None
+    allow(permissions.can_nominate_case(actor, cadre))
+    person = acting_person(actor) if actor is not None else None
     frozen = _frozen(evidence)
     codes = _clean_manifestations(manifestations)
     with transaction.atomic():
@@ -259,7 +244,7 @@ def case_nominate(
         case = _create_case(
             actor=person, cadre=cadre, evidence=frozen, manifestations=codes, round_ref=round_ref, opening_reason=""
         )
-        _audit(
+        audit(
             actor,
             "case.nominate",
             case,
@@ -282,15 +267,15 @@ def case_open_manually(
     Requires: org_admin over the cadre's unit; no open case of the cadre.
     Raises PermissionDenied, InvalidTransition, ValidationError (no reason).
     """
-    person = _person(actor)
-    _allow(permissions.can_open_case(person, cadre))
-    reason = _text(reason, "reason", _("Say why the case is opened."))
+    person = acting_person(actor)
+    allow(permissions.can_open_case(person, cadre))
+    reason = required_text(reason, "reason", _("Say why the case is opened."))
     codes = _clean_manifestations(manifestations)
     with transaction.atomic():
         case = _create_case(
             actor=person, cadre=cadre, evidence={}, manifestations=codes, round_ref=None, opening_reason=reason
         )
-        _audit(person, "case.open", case, f"opened case #{case.pk} outside a round", cadre=cadre.external_id)
+        audit(person, "case.open", case, f"opened case #{case.pk} outside a round", cadre=cadre.external_id)
     return case
 
 
@@ -303,16 +288,16 @@ def case_confirm(*, actor: AnyUser, case: RectificationCase, note: str) -> Recti
     Requires: state nominated; org_admin of the subtree. Raises InvalidTransition, PermissionDenied,
     ValidationError (no note).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.confirm), _wrong_state(locked))
-        _allow(permissions.can_confirm_case(person, locked))
-        note = _text(note, "note", _("Write the determination note."))
+        locked = lock_case(case)
+        require(can_proceed(locked.confirm), wrong_state_message(locked))
+        allow(permissions.can_confirm_case(person, locked))
+        note = required_text(note, "note", _("Write the determination note."))
         locked.confirm(by=person, at=timezone.now(), note=note)
-        _save(locked)
-        _mark(locked, MarkKind.RECTIFICATION_TARGET, valid_from=_today(), valid_until=None, note="confirmed")
-        _audit(person, "case.confirm", locked, f"confirmed case #{locked.pk} as a rectification target")
+        save_case(locked)
+        write_mark(locked, MarkKind.RECTIFICATION_TARGET, valid_from=_today(), valid_until=None, note="confirmed")
+        audit(person, "case.confirm", locked, f"confirmed case #{locked.pk} as a rectification target")
     return locked
 
 
@@ -322,22 +307,24 @@ def case_dismiss(*, actor: AnyUser, case: RectificationCase, reason: str) -> Rec
     Requires: state nominated; org_admin of the subtree. Raises InvalidTransition, PermissionDenied,
     ValidationError (no reason).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.dismiss), _wrong_state(locked))
-        _allow(permissions.can_dismiss_case(person, locked))
-        reason = _text(reason, "reason", _("Give the reason for dismissing."))
+        locked = lock_case(case)
+        require(can_proceed(locked.dismiss), wrong_state_message(locked))
+        allow(permissions.can_dismiss_case(person, locked))
+        reason = required_text(reason, "reason", _("Give the reason for dismissing."))
         locked.dismiss(by=person, at=timezone.now(), reason=reason)
-        _save(locked)
-        _audit(person, "case.dismiss", locked, f"dismissed case #{locked.pk}")
+        save_case(locked)
+        audit(person, "case.dismiss", locked, f"dismissed case #{locked.pk}")
     return locked
 
 
 def _determine_bulk(*, actor: AnyUser, case_ids: Iterable[int], text: str, confirm: bool) -> int:
-    person = _person(actor)
+    person = acting_person(actor)
     field = "note" if confirm else "reason"
-    text = _text(text, field, _("Write the determination note.") if confirm else _("Give the reason for dismissing."))
+    text = required_text(
+        text, field, _("Write the determination note.") if confirm else _("Give the reason for dismissing.")
+    )
     ids = sorted({int(pk) for pk in case_ids})
     if not ids:
         raise ValidationError({"cases": _("Choose at least one case.")})
@@ -352,19 +339,19 @@ def _determine_bulk(*, actor: AnyUser, case_ids: Iterable[int], text: str, confi
             .order_by("pk")
         )
         missing = sorted(set(ids) - {case.pk for case in cases})
-        _require(
+        require(
             not missing,
             _("These cases no longer exist: %(ids)s.") % {"ids": ", ".join(f"#{pk}" for pk in missing)},
             "missing",
         )
         wrong = [case for case in cases if not can_proceed(case.confirm if confirm else case.dismiss)]
-        _require(
+        require(
             not wrong,
             _("Only nominated cases can be determined; these are not: %(cases)s.")
             % {"cases": ", ".join(f"#{case.pk} ({_state_label(case)})" for case in wrong)},
         )
         allowed = permissions.can_confirm_case if confirm else permissions.can_dismiss_case
-        _allow(all(allowed(person, case) for case in cases))
+        allow(all(allowed(person, case) for case in cases))
         now = timezone.now()
         for case in cases:
             if confirm:
@@ -429,11 +416,11 @@ def case_assign_leader(*, actor: AnyUser, case: RectificationCase, leader: User)
     case's unit and is neither the cadre nor the cadre's subordinate (`permissions.can_lead_case`).
     Raises InvalidTransition, PermissionDenied, ValidationError (leader not eligible).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(can_proceed(locked.assign_leader), _wrong_state(locked))
-        _allow(permissions.can_assign_leader_case(person, locked))
+        locked = lock_case(case)
+        require(can_proceed(locked.assign_leader), wrong_state_message(locked))
+        allow(permissions.can_assign_leader_case(person, locked))
         if not permissions.can_lead_case(leader, locked):
             raise ValidationError(
                 {
@@ -444,8 +431,8 @@ def case_assign_leader(*, actor: AnyUser, case: RectificationCase, leader: User)
                 }
             )
         locked.assign_leader(leader=leader, at=timezone.now())
-        _save(locked)
-        _audit(
+        save_case(locked)
+        audit(
             person, "case.assign_leader", locked, f"assigned {leader.username} to lead case #{locked.pk}",
             leader=leader.username,
         )  # fmt: skip

@@ -36,18 +36,15 @@ from cases.rectification.models import (
 from cases.rectification.services import (
     DEFAULT_PERIOD_MONTHS,
     TALK_RECORD_KIND,
-    _allow,
-    _audit,
-    _lock,
-    _months,
-    _person,
-    _require,
-    _text,
-    _today,
-    _wrong_state,
+    audit,
+    checked_period_months,
+    lock_case,
+    require,
+    wrong_state_message,
 )
 from project.documents.services import document_request
 from project.org.models import Cadre, User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -101,7 +98,7 @@ def check_deadline(deadline: date | None, *, talk_day: date | None, field: str =
     if deadline is None:
         return
     if talk_day is None:
-        if deadline < _today():
+        if deadline < timezone.localdate():
             raise ValidationError({field: _("The deadline cannot be in the past.")})
     elif deadline < talk_day:
         if text:
@@ -154,15 +151,15 @@ def talk_create(
     leader's units or the cadre themself, a time in the future), AlreadyRecorded (this talker already recorded a
     talk of this kind at this time with this content: the form or request was sent twice).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state in TALK_STATES, _wrong_state(locked))
-        _allow(permissions.can_record_talk_case(person, locked))
+        locked = lock_case(case)
+        require(locked.state in TALK_STATES, wrong_state_message(locked))
+        allow(permissions.can_record_talk_case(person, locked))
         _check_kind(kind)
-        place = _text(place, "place", _("Say where the talk took place."))
-        purpose = _text(purpose, "purpose", _("Give the reason for the talk (事由)."))
-        content = _text(content, "content", _("Record the main content."))
+        place = required_text(place, "place", _("Say where the talk took place."))
+        purpose = required_text(purpose, "purpose", _("Give the reason for the talk (事由)."))
+        content = required_text(content, "content", _("Record the main content."))
         held_at = held_at or timezone.now()
         _check_held_at(held_at, locked)
         _check_recorder(person, locked, recorder)
@@ -204,7 +201,7 @@ def talk_create(
             Commitment(case=locked, talk=talk, text=item.text, deadline=item.deadline, created_by=person)
             for item in items
         )
-        _audit(
+        audit(
             person,
             "talk.record",
             talk,
@@ -232,16 +229,16 @@ def talk_update(
     Requires: not signed (→ InvalidTransition); the actor is its talker and still leads the case.
     Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_talk(talk)
-        _require(not locked.is_signed, _signed_message(locked), "signed")
-        _allow(permissions.can_edit_talk(person, locked))
+        require(not locked.is_signed, _signed_message(locked), "signed")
+        allow(permissions.can_edit_talk(person, locked))
         _check_kind(kind)
         locked.kind = kind
-        locked.place = _text(place, "place", _("Say where the talk took place."))[:200]
-        locked.purpose = _text(purpose, "purpose", _("Give the reason for the talk (事由)."))
-        locked.content = _text(content, "content", _("Record the main content."))
+        locked.place = required_text(place, "place", _("Say where the talk took place."))[:200]
+        locked.purpose = required_text(purpose, "purpose", _("Give the reason for the talk (事由)."))
+        locked.content = required_text(content, "content", _("Record the main content."))
         locked.statement = (statement or "").strip()
         if held_at is not None:
             _check_held_at(held_at, locked.case)
@@ -254,7 +251,7 @@ def talk_update(
                 Cadre.objects.select_related("unit").get(pk=recorder.pk), recorder.name
             )
         locked.save()
-        _audit(person, "talk.update", locked, f"corrected talk #{locked.pk} of case #{locked.case_id}")
+        audit(person, "talk.update", locked, f"corrected talk #{locked.pk} of case #{locked.case_id}")
     return locked
 
 
@@ -280,15 +277,15 @@ def talk_sign(*, actor: AnyUser, talk: Talk) -> Talk:
     Requires: not yet signed; the case is open; the actor is the talker.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_talk(talk)
-        _require(not locked.is_signed, _signed_message(locked), "signed")
-        _require(locked.case.is_open, _wrong_state(locked.case))
-        _allow(permissions.can_sign_talk(person, locked))
+        require(not locked.is_signed, _signed_message(locked), "signed")
+        require(locked.case.is_open, wrong_state_message(locked.case))
+        allow(permissions.can_sign_talk(person, locked))
         locked.signed_at = timezone.now()
         locked.save(update_fields=["signed_at"])
-        _audit(person, "talk.sign", locked, f"signed talk #{locked.pk} of case #{locked.case_id}")
+        audit(person, "talk.sign", locked, f"signed talk #{locked.pk} of case #{locked.case_id}")
         _request_record(person, locked)
     return locked
 
@@ -300,19 +297,19 @@ def talk_acknowledge(*, actor: AnyUser, talk: Talk, dissent: str = "") -> Talk:
     Requires: the record is signed and not yet answered; the actor is the cadre talked to.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_talk(talk)
-        _require(locked.is_signed, _("The talker has not signed this record yet."), "unsigned")
-        _require(not locked.is_answered, _("You have already answered this talk record."), "answered")
-        _allow(permissions.can_acknowledge_talk(person, locked))
+        require(locked.is_signed, _("The talker has not signed this record yet."), "unsigned")
+        require(not locked.is_answered, _("You have already answered this talk record."), "answered")
+        allow(permissions.can_acknowledge_talk(person, locked))
         dissent = (dissent or "").strip()
         locked.acknowledgement = Acknowledgement.DISSENT if dissent else Acknowledgement.ACKNOWLEDGED
         locked.dissent = dissent
         locked.acknowledged_at = timezone.now()
         locked.save(update_fields=["acknowledgement", "dissent", "acknowledged_at"])
         answer = "recorded dissent on" if dissent else "acknowledged"
-        _audit(
+        audit(
             person, "talk.acknowledge", locked, f"the cadre {answer} talk #{locked.pk}", answer=locked.acknowledgement
         )
         _request_record(person, locked, key="answered")
@@ -336,20 +333,20 @@ def commitment_add(
     a talk given is the case's and unsigned; the deadline not before the talk's day (without a talk: not
     in the past). Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state in SUPPORT_STATES, _wrong_state(locked))
-        _allow(permissions.can_add_commitment_case(person, locked))
+        locked = lock_case(case)
+        require(locked.state in SUPPORT_STATES, wrong_state_message(locked))
+        allow(permissions.can_add_commitment_case(person, locked))
         if talk is not None:
             talk = _lock_talk(talk)
             if talk.case_id != locked.pk:
                 raise ValidationError({"talk": _("That talk belongs to another case.")})
-            _require(not talk.is_signed, _signed_message(talk), "signed")
-        text = _text(text, "text", _("Write the commitment."))[:500]
+            require(not talk.is_signed, _signed_message(talk), "signed")
+        text = required_text(text, "text", _("Write the commitment."))[:500]
         check_deadline(deadline, talk_day=timezone.localdate(talk.held_at) if talk is not None else None)
         commitment = Commitment.objects.create(case=locked, talk=talk, text=text, deadline=deadline, created_by=person)
-        _audit(person, "case.commitment_add", locked, f"added commitment #{commitment.pk} to case #{locked.pk}")
+        audit(person, "case.commitment_add", locked, f"added commitment #{commitment.pk} to case #{locked.pk}")
     return commitment
 
 
@@ -359,21 +356,21 @@ def commitment_mark_done(*, actor: AnyUser, commitment: Commitment) -> Commitmen
     Requires: it is open and its case is open; the leader in charge or the organization department.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = (
             Commitment.objects.select_for_update(of=("self",))
             .select_related("case__cadre", "case__unit")
             .get(pk=commitment.pk)
         )
-        _require(locked.status == CommitmentStatus.OPEN, _("This commitment is already done."), "done")
-        _require(locked.case.is_open, _wrong_state(locked.case))
-        _allow(permissions.can_mark_commitment_done(person, locked))
+        require(locked.status == CommitmentStatus.OPEN, _("This commitment is already done."), "done")
+        require(locked.case.is_open, wrong_state_message(locked.case))
+        allow(permissions.can_mark_commitment_done(person, locked))
         locked.status = CommitmentStatus.DONE
         locked.done_at = timezone.now()
         locked.done_by = person
         locked.save(update_fields=["status", "done_at", "done_by"])
-        _audit(person, "case.commitment_done", locked.case, f"commitment #{locked.pk} of case #{locked.case_id} done")
+        audit(person, "case.commitment_done", locked.case, f"commitment #{locked.pk} of case #{locked.case_id} done")
     return locked
 
 
@@ -386,15 +383,15 @@ def plan_create(
     Requires: the case is in talks or escalated; the leader in charge or the organization department.
     Raises InvalidTransition, PermissionDenied, ValidationError (no measures, a period outside 1–24 months).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state in PLAN_STATES, _wrong_state(locked))
-        _allow(permissions.can_plan_case(person, locked))
-        measures = _text(measures, "measures", _("Write the rectification measures."))
-        months = _months(period_months, DEFAULT_PERIOD_MONTHS)
+        locked = lock_case(case)
+        require(locked.state in PLAN_STATES, wrong_state_message(locked))
+        allow(permissions.can_plan_case(person, locked))
+        measures = required_text(measures, "measures", _("Write the rectification measures."))
+        months = checked_period_months(period_months, DEFAULT_PERIOD_MONTHS)
         plan = RectificationPlan.objects.create(case=locked, measures=measures, period_months=months, created_by=person)
-        _audit(person, "case.plan", locked, f"plan #{plan.pk} for case #{locked.pk}, {months} months", months=months)
+        audit(person, "case.plan", locked, f"plan #{plan.pk} for case #{locked.pk}, {months} months", months=months)
     return plan
 
 
@@ -406,16 +403,16 @@ def care_measure_add(
     Requires: the case is confirmed and open; the leader in charge or the organization department.
     Raises InvalidTransition, PermissionDenied, ValidationError.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state in SUPPORT_STATES, _wrong_state(locked))
-        _allow(permissions.can_add_care_case(person, locked))
+        locked = lock_case(case)
+        require(locked.state in SUPPORT_STATES, wrong_state_message(locked))
+        allow(permissions.can_add_care_case(person, locked))
         if kind not in CareKind.values:
             raise ValidationError({"kind": _("Choose the kind of measure.")})
-        description = _text(description, "description", _("Describe the measure."))
+        description = required_text(description, "description", _("Describe the measure."))
         measure = CareMeasure.objects.create(
-            case=locked, kind=kind, description=description, on=on or _today(), recorded_by=person
+            case=locked, kind=kind, description=description, on=on or timezone.localdate(), recorded_by=person
         )
-        _audit(person, "case.care", locked, f"{kind} care measure #{measure.pk} for case #{locked.pk}", kind=kind)
+        audit(person, "case.care", locked, f"{kind} care measure #{measure.pk} for case #{locked.pk}", kind=kind)
     return measure

@@ -30,8 +30,9 @@ from cases.rectification.models import (
     VisitPlan,
     VisitVerdict,
 )
-from cases.rectification.services import _allow, _audit, _lock, _person, _require, _text, _wrong_state
+from cases.rectification.services import audit, lock_case, require, wrong_state_message
 from project.org.models import User
+from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -110,12 +111,12 @@ def visit_plan_create(
     the organization department of the subtree (not the cadre, not the leader in charge).
     Raises InvalidTransition, PermissionDenied, ValidationError (team, window, method).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock(case)
-        _require(locked.state in VISIT_STATES, _wrong_state(locked))
-        _allow(permissions.can_plan_visit_case(person, locked))
-        method = _text(method, "method", _("Describe how the visit is carried out."))
+        locked = lock_case(case)
+        require(locked.state in VISIT_STATES, wrong_state_message(locked))
+        allow(permissions.can_plan_visit_case(person, locked))
+        method = required_text(method, "method", _("Describe how the visit is carried out."))
         members = list({user.pk: user for user in team}.values())
         if not members:
             raise ValidationError({"team": _("Choose at least one inspector.")})
@@ -131,7 +132,7 @@ def visit_plan_create(
             case=locked, window_start=window_start, window_end=window_end, method=method, created_by=person
         )
         plan.team.set(members)
-        _audit(person, "visit.plan", plan, f"planned visit #{plan.pk} of case #{locked.pk}")
+        audit(person, "visit.plan", plan, f"planned visit #{plan.pk} of case #{locked.pk}")
     return plan
 
 
@@ -142,17 +143,17 @@ def visit_plan_seal(*, actor: AnyUser, plan: VisitPlan) -> VisitPlan:
     a working day from today; the organization department of the subtree.
     Raises InvalidTransition, PermissionDenied.
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_plan(plan)
-        _require(not locked.is_sealed, _("This visit plan is already sealed."), "sealed")
-        _allow(permissions.can_seal_visit(person, locked))
+        require(not locked.is_sealed, _("This visit plan is already sealed."), "sealed")
+        allow(permissions.can_seal_visit(person, locked))
         days = working_days_between(max(locked.window_start, timezone.localdate()), locked.window_end)
-        _require(bool(days), _("The window has no working day left; plan a new visit."), "window")
+        require(bool(days), _("The window has no working day left; plan a new visit."), "window")
         locked.visit_date = _random.choice(days)
         locked.sealed_at = timezone.now()
         locked.save(update_fields=["visit_date", "sealed_at"])
-        _audit(person, "visit.seal", locked, f"sealed visit #{locked.pk} of case #{locked.case_id}")
+        audit(person, "visit.seal", locked, f"sealed visit #{locked.pk} of case #{locked.case_id}")
     return locked
 
 
@@ -170,13 +171,13 @@ def visit_observation_add(
     Raises InvalidTransition, PermissionDenied, ValidationError (no text, a time in the future or before
     the window opens, a file of the wrong kind or size).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_plan(plan)
-        _require(locked.is_sealed, _("The plan must be sealed before the visit."), "not_sealed")
-        _require(not locked.is_executed, _("This visit is finished; its record is closed."), "executed")
-        _allow(permissions.can_observe_visit(person, locked))
-        text = _text(text, "text", _("Write what was observed."))
+        require(locked.is_sealed, _("The plan must be sealed before the visit."), "not_sealed")
+        require(not locked.is_executed, _("This visit is finished; its record is closed."), "executed")
+        allow(permissions.can_observe_visit(person, locked))
+        text = required_text(text, "text", _("Write what was observed."))
         observed_at = observed_at or timezone.now()
         check_observed_at(locked, observed_at)
         checked = []
@@ -203,7 +204,7 @@ def visit_observation_add(
                 size=upload.size or 0,
                 uploaded_by=person,
             )
-        _audit(
+        audit(
             person, "visit.observe", locked,
             f"observation #{observation.pk} on visit #{locked.pk}, {len(checked)} attachments",
         )  # fmt: skip
@@ -216,12 +217,12 @@ def visit_execute(*, actor: AnyUser, plan: VisitPlan, verdict: str, note: str = 
     Requires: the plan is sealed and not executed; a member of its team.
     Raises InvalidTransition, PermissionDenied, ValidationError (no verdict, the window not open yet).
     """
-    person = _person(actor)
+    person = acting_person(actor)
     with transaction.atomic():
         locked = _lock_plan(plan)
-        _require(locked.is_sealed, _("The plan must be sealed before the visit."), "not_sealed")
-        _require(not locked.is_executed, _("This visit already has its verdict."), "executed")
-        _allow(permissions.can_execute_visit(person, locked))
+        require(locked.is_sealed, _("The plan must be sealed before the visit."), "not_sealed")
+        require(not locked.is_executed, _("This visit already has its verdict."), "executed")
+        allow(permissions.can_execute_visit(person, locked))
         if verdict not in VisitVerdict.values:
             raise ValidationError({"verdict": _("Choose the verdict.")})
         check_window_open(locked)
@@ -229,7 +230,7 @@ def visit_execute(*, actor: AnyUser, plan: VisitPlan, verdict: str, note: str = 
         locked.verdict_note = (note or "").strip()
         locked.executed_at = timezone.now()
         locked.save(update_fields=["verdict", "verdict_note", "executed_at"])
-        _audit(
+        audit(
             person, "visit.execute", locked, f"visit #{locked.pk} of case #{locked.case_id}: {verdict}", verdict=verdict
         )
     return locked

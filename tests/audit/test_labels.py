@@ -1,7 +1,7 @@
 """Every audit event reads in the reader's language: each action code a service writes has a label.
 
 The codes are read from the source (every call of `audit_record`, `audit_record_many`,
-`audit_log_read` and the apps' `_audit` helpers), so a new code without a label fails here, before an
+`audit_log_read` and the apps' `audit` helpers), so a new code without a label fails here, before an
 English summary shows on a Chinese page.
 """
 
@@ -25,9 +25,9 @@ from tests.conftest import Personas
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("project", "evaluations", "cases")
-WRITERS = {"audit_record", "audit_record_many", "_audit"}
+WRITERS = {"audit_record", "audit_record_many", "audit"}
 # The helpers' own bodies pass their `action` argument on: their callers are read instead.
-FORWARDERS = {"_audit", "audit_record", "audit_record_many"}
+FORWARDERS = {"audit", "audit_record", "audit_record_many"}
 # f-string codes, with every value they can take (the placeholder is written "{}").
 DYNAMIC = {
     "evaluation_rating.submit_{}": [f"evaluation_rating.submit_{value}" for value, _ in IDENTIFIED_RELATIONS],
@@ -83,9 +83,9 @@ def written_codes() -> dict[str, str]:
                 if name not in WRITERS:
                     continue
                 keyword = next((k.value for k in node.keywords if k.arg == "action"), None)
-                if name == "_audit":
-                    assert keyword is None, f"{where}: _audit(actor, action, ...) expected"
-                    assert len(node.args) >= 2, f"{where}: _audit(actor, action, ...) expected"
+                if name == "audit":
+                    assert keyword is None, f"{where}: audit(actor, action, ...) expected"
+                    assert len(node.args) >= 2, f"{where}: audit(actor, action, ...) expected"
                     codes = [prefix + code for code in _codes(node.args[1], where)]
                 else:
                     assert keyword is not None, f"{where}: {name} without action="

@@ -1,0 +1,38 @@
+"""The checks every service of the cases apps starts with: who is acting, whether they may, and that a text
+they must give is there. Each app's services add their own state check (its InvalidTransition) and lock.
+
+Raises Django's PermissionDenied (a 403 with its message when it has one) and ValidationError on the named
+field (the form shows it), as the views expect.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from project.org.models import User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def acting_person(actor: User | AnonymousUser | None) -> User:
+    """The logged-in person a service acts for; anyone else (nobody, an anonymous visitor) is refused."""
+    if actor is None or not actor.is_authenticated or not isinstance(actor, User):
+        raise PermissionDenied
+    return actor
+
+
+def allow(allowed: bool, message: str = "") -> None:
+    """A permission predicate's answer: refused with the message (shown on the 403 page) when it is no."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def required_text(value: str | None, field: str, message: str) -> str:
+    """The text stripped of surrounding space; a blank one is an error on `field`."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise ValidationError({field: message})
+    return cleaned
