@@ -15,16 +15,16 @@ from cases.rectification import assignment, permissions
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.forms import ReassignLeaderForm
 from cases.rectification.models import LEADER_STATES
-from cases.rectification.views import _domain_errors, _visible
+from cases.rectification.views import case_errors, visible_case
 from project.http import add_service_errors, request_user
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the handover form (the fragment alone for htmx); POST: hand the case over (the service decides)."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     user = request_user(request)
     # The same order as the service: the state (409), then the person (403) — for the POST too, before the
     # form, so that an empty or invalid handover by someone who may not make it is a 403, not a 400.

@@ -27,7 +27,7 @@ from cases.rectification import circulars, permissions
 from cases.rectification.circular_drafts import REPEATED_FIELDS, circular_initial, fill_empty
 from cases.rectification.forms import StyledForm
 from cases.rectification.models import NAMEABLE_STATES, Circular, CircularState, RectificationCase
-from cases.rectification.views import _domain_errors
+from cases.rectification.views import case_errors
 from project.audit.services import audit_log_read
 from project.http import add_service_errors, found_or_404, request_user
 from project.org.models import Role, Unit, User
@@ -104,7 +104,7 @@ def circular_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def circular_create(request: HttpRequest) -> HttpResponse:
     """Draft a circular (the organization department); `?case=` names a case to start with, and posting
     with `fill` fills the form's empty fields from the case chosen (`case`) without saving."""
@@ -189,7 +189,7 @@ def circular_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """submit, approve, publish, withdraw: the service decides whether it is allowed now and for this person."""
     circular = _circular(request, pk)

@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases.rectification import dossier, permissions
-from cases.rectification.views import _domain_errors, _visible
+from cases.rectification.views import case_errors, visible_case
 from project.http import request_user
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     """POST asks for a dossier of the case as the user may see it; GET lists the user's own dossiers."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     user = request_user(request)
     if not permissions.can_request_dossier_case(user, case):
         raise PermissionDenied

@@ -29,7 +29,7 @@ from cases.rectification.models import (
     Manifestation,
     RectificationCase,
 )
-from cases.rectification.views import _domain_errors
+from cases.rectification.views import case_errors
 from project.http import add_service_errors, request_user
 from project.org.models import Role, Unit, User
 from project.org.permissions import grant_paths, has_role
@@ -232,7 +232,7 @@ def _posted_ids(request: HttpRequest) -> list[int]:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Confirm or dismiss the ticked nominated cases, all with the one note or reason typed."""
     user = request_user(request)
@@ -279,7 +279,7 @@ def _list_url(filters: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_open(request: HttpRequest) -> HttpResponse:
     """Open a case outside any round (the organization department, for a cadre of its subtree)."""
     user = request_user(request)

@@ -9,7 +9,7 @@ ValidationError → the form again with everything entered (400).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -38,15 +38,14 @@ from project.audit.services import audit_log_read
 from project.http import add_service_errors, domain_errors, found_or_404, request_user
 from project.org.models import User
 
-if TYPE_CHECKING:
-    pass
-
-_domain_errors = domain_errors(
+# The error mapping of the module docstring, for every view module of the package; and the case a URL names, as
+# the user may see it (404 otherwise).
+case_errors = domain_errors(
     conflict_template="cases/rectification/conflict.html", forbidden_template="cases/rectification/forbidden.html"
 )
 
 
-def _visible(request: HttpRequest, pk: int) -> RectificationCase:
+def visible_case(request: HttpRequest, pk: int) -> RectificationCase:
     return found_or_404(selectors.case_get_visible(user=request.user, pk=pk))
 
 
@@ -149,17 +148,17 @@ def _detail_page(
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case: facts, evidence, talks, commitments, plan, care measures, timeline, and the allowed steps."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     audit_log_read(actor=request.user, obj=case, what="case file")
     return _detail_page(request, case)
 
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One POST endpoint per step; the service decides whether it is allowed now and for this person."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     return action_post(request, case, action, ACTIONS, namespace="cases:rectification", pages={"detail": _detail_page})
 
 
@@ -188,10 +187,10 @@ def _plan_page(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """The rectification plan and the commitments; POST draws up a (new) plan."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     if request.method == "GET":
         return _plan_page(request, case)
     if not permissions.can_plan_case(request_user(request), case):
@@ -215,9 +214,9 @@ def case_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     if not permissions.can_add_commitment_case(request_user(request), case):
         raise PermissionDenied
     form = case_forms.RequiredCommitmentForm(request.POST)
@@ -236,10 +235,10 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = found_or_404(Commitment.objects.filter(pk=pk).only("pk", "case_id").first())
-    case = _visible(request, commitment.case_id)
+    case = visible_case(request, commitment.case_id)
     talk_services.commitment_mark_done(actor=request.user, commitment=commitment)
     messages.success(request, _("The commitment is marked done."))
     return redirect("cases:rectification:detail", pk=case.pk)
@@ -247,10 +246,10 @@ def commitment_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_care(request: HttpRequest, pk: int) -> HttpResponse:
     """Care and incentive measures: the list, and the form for the leader or the organization department."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     allowed = permissions.case_actions(request_user(request), case)
     if request.method == "POST" and not permissions.can_add_care_case(request_user(request), case):
         raise PermissionDenied
@@ -294,10 +293,10 @@ def _talk_form_page(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a talk: the leader in charge, while the case is in talks, rectifying or escalated."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     user = request_user(request)
     if case.state not in TALK_STATES:
         raise InvalidTransition(_("Talks are recorded while the case is in talks, rectifying or escalated."))
@@ -370,7 +369,7 @@ def _visible_talk(request: HttpRequest, pk: int) -> Talk:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A talk record; its talker may correct it (POST) until they sign it."""
     talk = _visible_talk(request, pk)
@@ -427,7 +426,7 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def talk_sign(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _visible_talk(request, pk)
     talk_services.talk_sign(actor=request.user, talk=talk)
@@ -485,7 +484,7 @@ def own_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def talk_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """The cadre reads a signed talk record and acknowledges it or records their dissent."""
     talk = found_or_404(selectors.talk_get_own(user=request.user, pk=pk))

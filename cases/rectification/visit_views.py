@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.rectification import permissions, visit_services, visits
 from cases.rectification.forms import DateInput, DateTimeInput, StyledForm
 from cases.rectification.models import VISIT_STATES, CaseState, RectificationCase, VisitPlan, VisitVerdict
-from cases.rectification.views import _domain_errors, _visible
+from cases.rectification.views import case_errors, visible_case
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.http import add_service_errors, found_or_404, request_user
 from project.org.models import User
@@ -57,7 +57,7 @@ class ExecuteForm(StyledForm):
 
 def _case_for_visits(request: HttpRequest, pk: int) -> RectificationCase:
     """The case, if the user may plan its visits; anyone else gets 404 (the leader in charge included)."""
-    case = _visible(request, pk)
+    case = visible_case(request, pk)
     if not permissions.can_plan_visit_case(request_user(request), case):
         raise Http404
     return case
@@ -73,7 +73,7 @@ def _plan(request: HttpRequest, pk: int) -> VisitPlan:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_domain_errors
+@case_errors
 def case_visits(request: HttpRequest, pk: int) -> HttpResponse:
     """The case's visit plans, and the form to plan one (the organization department only)."""
     case = _case_for_visits(request, pk)
@@ -144,7 +144,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def visit_seal(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     visit_services.visit_plan_seal(actor=request.user, plan=plan)
@@ -154,7 +154,7 @@ def visit_seal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def visit_observe(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     if not permissions.can_observe_visit(request.user, plan):
@@ -183,7 +183,7 @@ def visit_observe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@_domain_errors
+@case_errors
 def visit_execute(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     if not permissions.can_execute_visit(request.user, plan):
