@@ -32,10 +32,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: the views are short and database-bound. 2 × cores + 1 is gunicorn's own rule of thumb.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
-# Import the application (project/wsgi.py, which also imports every view) once in the master, before the workers
-# are forked: a new worker, and each one replacing a recycled worker (max_requests), answers at once instead of
-# spending half a second of its first request on imports. A code change therefore needs a restart of the service,
-# not a HUP (docs/DEPLOY.md).
+# Import the application (project/wsgi.py, which also loads every view, page template and translation catalogue:
+# project/warm.py) once in the master, before the workers are forked: a new worker, and each one replacing a
+# recycled worker (max_requests), answers at once instead of spending its first requests on loading them. A code
+# change therefore needs a restart of the service, not a HUP (docs/DEPLOY.md).
 preload_app = True
 # PDFs, identification and batch circulars run in Celery, so no request should take long; a stuck one is killed.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -46,13 +46,20 @@ def test_production_uses_the_redacting_logger() -> None:
     assert runpy.run_path(str(CONF))["logger_class"].__name__ == "RedactingLogger"
 
 
-def test_the_application_and_its_views_are_imported_before_the_workers_fork() -> None:
-    # preload_app imports project.wsgi in the master; project.wsgi imports the URLconf, so that a new or recycled
-    # worker's first request does not wait for every view module to be imported.
+def test_the_application_its_views_templates_and_translations_are_loaded_before_the_workers_fork() -> None:
+    # preload_app imports project.wsgi in the master; project.wsgi warms up (project/warm.py), so that a new or
+    # recycled worker's first request does not wait for the views, the templates or the catalogues to load.
     assert runpy.run_path(str(CONF))["preload_app"] is True
-    views = ("cases.rectification.views", "evaluations.views")
-    check = f"import sys, project.wsgi; print(*(name in sys.modules for name in {views!r}))"
+    check = """
+import sys, project.wsgi
+from django.template import engines
+from django.utils.translation import trans_real
+cached = engines["django"].engine.template_loaders[0].get_template_cache
+print("cases.rectification.views" in sys.modules, "evaluations.views" in sys.modules)
+print("evaluations/ballot.html" in cached, "cases/rectification/list.html" in cached, "pdf/circular.html" in cached)
+print("zh-hans" in trans_real._translations, "en" in trans_real._translations)
+"""
     result = subprocess.run(
         [sys.executable, "-c", check], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True, timeout=120
     )
-    assert result.stdout.split() == ["True", "True"]
+    assert result.stdout.split() == ["True", "True", "True", "True", "False", "True", "True"]
