@@ -10,6 +10,7 @@ replaces a recycled worker (max_requests), then starts with these in memory inst
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -34,6 +35,6 @@ def warm_up() -> None:
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             pass  # activating a language loads its catalogue, which is cached for the process
-    for directory in settings.TEMPLATES[0]["DIRS"]:
+    for directory in cast("list[str | Path]", settings.TEMPLATES[0]["DIRS"]):
         for name in page_templates(Path(directory)):
             get_template(name)
