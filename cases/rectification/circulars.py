@@ -42,19 +42,19 @@ TITLE_PREFIX = "关于"
 TITLE_SUFFIX = "的通报"
 
 
-def lock_case(circular: Circular | int) -> Circular:
+def _lock_circular(circular: Circular | int) -> Circular:
     pk = circular if isinstance(circular, int) else circular.pk
     return Circular.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
 
 
-def wrong_state_message(circular: Circular) -> str:
+def _wrong_state(circular: Circular) -> str:
     return _("Circular #%(pk)s is %(state)s; that step is not possible now.") % {
         "pk": circular.pk,
         "state": str(CircularState(circular.state).label),
     }
 
 
-def save_case(circular: Circular) -> None:
+def _save_circular(circular: Circular) -> None:
     try:
         circular.save()
     except ConcurrentTransition:
@@ -125,11 +125,11 @@ def circular_submit(*, actor: AnyUser, circular: Circular) -> Circular:
     Raises InvalidTransition, PermissionDenied."""
     person = acting_person(actor)
     with transaction.atomic():
-        locked = lock_case(circular)
-        require(can_proceed(locked.submit), wrong_state_message(locked))
+        locked = _lock_circular(circular)
+        require(can_proceed(locked.submit), _wrong_state(locked))
         allow(permissions.can_submit_circular(person, locked))
         locked.submit()
-        save_case(locked)
+        _save_circular(locked)
         audit(person, "circular.submit", locked, f"submitted circular #{locked.pk}")
     return locked
 
@@ -141,14 +141,14 @@ def circular_approve(*, actor: AnyUser, circular: Circular) -> Circular:
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = lock_case(circular)
-        require(can_proceed(locked.approve), wrong_state_message(locked))
+        locked = _lock_circular(circular)
+        require(can_proceed(locked.approve), _wrong_state(locked))
         allow(
             permissions.can_approve_circular(person, locked),
             _("A circular is approved by a second person, not by the one who drafted it."),
         )
         locked.approve(by=person, at=timezone.now())
-        save_case(locked)
+        _save_circular(locked)
         audit(person, "circular.approve", locked, f"approved circular #{locked.pk}")
     return locked
 
@@ -171,13 +171,13 @@ def circular_publish(*, actor: AnyUser, circular: Circular, on: date | None = No
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = lock_case(circular)
-        require(can_proceed(locked.publish), wrong_state_message(locked))
+        locked = _lock_circular(circular)
+        require(can_proceed(locked.publish), _wrong_state(locked))
         allow(permissions.can_publish_circular(person, locked))
         day = on or timezone.localdate()
         serial = _next_serial(locked.issuer_code, day.year)
         locked.publish(year=day.year, serial=serial, on=day, at=timezone.now())
-        save_case(locked)
+        _save_circular(locked)
         audit(person, "circular.publish", locked, f"published circular #{locked.pk} as {locked.number}")
         document_request(actor=person, kind=CIRCULAR_KIND, obj=locked, title=locked.number)
     return locked
@@ -188,12 +188,12 @@ def circular_withdraw(*, actor: AnyUser, circular: Circular, reason: str) -> Cir
     Raises InvalidTransition, PermissionDenied, ValidationError (no reason)."""
     person = acting_person(actor)
     with transaction.atomic():
-        locked = lock_case(circular)
-        require(can_proceed(locked.withdraw), wrong_state_message(locked))
+        locked = _lock_circular(circular)
+        require(can_proceed(locked.withdraw), _wrong_state(locked))
         allow(permissions.can_withdraw_circular(person, locked))
         reason = required_text(reason, "reason", _("Give the reason for withdrawing."))
         locked.withdraw(reason=reason, at=timezone.now())
-        save_case(locked)
+        _save_circular(locked)
         audit(person, "circular.withdraw", locked, f"withdrew circular #{locked.pk}")
     return locked
 
