@@ -206,7 +206,7 @@ def circular_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 )
                 % {"unit": circular.unit},
             )
-        elif circular.drafter_id != user.pk:
+        elif permissions.can_approve_circular(user, circular):  # the second-person rule
             messages.success(
                 request,
                 _(

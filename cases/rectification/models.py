@@ -524,6 +524,8 @@ class CareMeasure(models.Model):
 
 # States in which a visit may be planned: while the cadre rectifies, and during verification.
 VISIT_STATES: tuple[str, ...] = (CaseState.RECTIFYING, CaseState.VERIFYING, CaseState.ESCALATED)
+# The states before the rectification period, in which a visit cannot be planned yet (after VISIT_STATES: no longer).
+BEFORE_VISIT_STATES: tuple[str, ...] = (CaseState.NOMINATED, CaseState.CONFIRMED, CaseState.TALKING)
 
 
 class VisitVerdict(models.TextChoices):

@@ -97,6 +97,12 @@ def can_open_case(user: AnyUser, cadre: Cadre) -> bool:
     return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, cadre.unit)
 
 
+def is_org_admin_anywhere(user: AnyUser) -> bool:
+    """The organization department of some unit (or a superuser): the case list offers them bulk determination
+    and opening a case by hand. Each case is then checked by its own predicate (can_confirm_case, can_open_case)."""
+    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN))
+
+
 def can_confirm_case(user: AnyUser, case: RectificationCase) -> bool:
     """Organizational determination (组织评定): the organization department of the subtree."""
     return _is_org_admin(user, case)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import permissions, visit_services, visits
 from cases.rectification.forms import DateInput, DateTimeInput, StyledForm
-from cases.rectification.models import VISIT_STATES, CaseState, RectificationCase, VisitPlan, VisitVerdict
+from cases.rectification.models import BEFORE_VISIT_STATES, VISIT_STATES, RectificationCase, VisitPlan, VisitVerdict
 from cases.rectification.views import case_errors, visible_case
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.http import add_service_errors, found_or_404, request_user
@@ -63,10 +63,6 @@ def _case_for_visits(request: HttpRequest, pk: int) -> RectificationCase:
     return case
 
 
-# The states before the rectification period: a visit cannot be planned yet (after it, no longer).
-_BEFORE_VISITS: tuple[str, ...] = (CaseState.NOMINATED, CaseState.CONFIRMED, CaseState.TALKING)
-
-
 def _plan(request: HttpRequest, pk: int) -> VisitPlan:
     return found_or_404(visits.visit_get_visible(user=request.user, pk=pk))
 
@@ -101,7 +97,7 @@ def case_visits(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form if form.is_bound or case.state in VISIT_STATES else None,
         # Why there is no form: "not_yet" before the rectification period, "no_longer" once it is over.
         "planning_closed": (
-            None if case.state in VISIT_STATES else "not_yet" if case.state in _BEFORE_VISITS else "no_longer"
+            None if case.state in VISIT_STATES else "not_yet" if case.state in BEFORE_VISIT_STATES else "no_longer"
         ),
     }
     return render(request, "cases/rectification/visits/list.html", context, status=400 if form.is_bound else 200)
