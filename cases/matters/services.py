@@ -100,7 +100,7 @@ def audit(actor: AnyUser | None, action: str, matter: AccountabilityMatter, summ
 # --- receiving, applying, accepting -----------------------------------------------------------------
 
 
-def check_received_on(received_on: date | None) -> None:
+def _check_received_on(received_on: date | None) -> None:
     """A matter is registered once it has come in: a day still to come is a typing error (2099 for 2019)."""
     if received_on is not None and received_on > timezone.localdate():
         raise ValidationError({"received_on": _("The date received cannot be in the future.")})
@@ -124,7 +124,7 @@ def matter_receive(
     allow(permissions.can_receive_matter(person, cadre))
     title = required_text(title, "title", _("Give the matter a title."))
     facts = required_text(facts, "facts", _("Describe the facts."))
-    check_received_on(received_on)
+    _check_received_on(received_on)
     with transaction.atomic():
         matter = AccountabilityMatter.objects.create(
             cadre=cadre,

@@ -58,7 +58,7 @@ def working_days_between(start: date, end: date) -> list[date]:
     return days
 
 
-def check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
+def _check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
     """An observation is of something seen: not in the future, and inside the visit window."""
     if timezone.is_naive(observed_at):
         observed_at = timezone.make_aware(observed_at)
@@ -81,7 +81,7 @@ def check_observed_at(plan: VisitPlan, observed_at: datetime) -> None:
         )
 
 
-def check_window_open(plan: VisitPlan) -> None:
+def _check_window_open(plan: VisitPlan) -> None:
     """A verdict is given after the visit: not before the first day of its window."""
     if timezone.localdate() < plan.window_start:
         raise ValidationError(
@@ -179,7 +179,7 @@ def visit_observation_add(
         allow(permissions.can_observe_visit(person, locked))
         text = required_text(text, "text", _("Write what was observed."))
         observed_at = observed_at or timezone.now()
-        check_observed_at(locked, observed_at)
+        _check_observed_at(locked, observed_at)
         checked = []
         only_visit_types = _("Only PDF, JPEG and PNG files can be attached to a visit.")
         for upload in files:
@@ -225,7 +225,7 @@ def visit_execute(*, actor: AnyUser, plan: VisitPlan, verdict: str, note: str = 
         allow(permissions.can_execute_visit(person, locked))
         if verdict not in VisitVerdict.values:
             raise ValidationError({"verdict": _("Choose the verdict.")})
-        check_window_open(locked)
+        _check_window_open(locked)
         locked.verdict = verdict
         locked.verdict_note = (note or "").strip()
         locked.executed_at = timezone.now()
