@@ -8,12 +8,12 @@ from django_fsm import can_proceed, has_transition_perm
 
 from evaluations.models import EvaluationRound, IdentifiedRating, Relation
 from project.org.models import Role
-from project.org.permissions import has_role
+from project.org.permissions import has_role, is_org_admin
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from project.org.models import Unit, User
+    from project.org.models import Cadre, Unit, User
 
 # The round transitions a person can ask for, in the order the buttons show them.
 ROUND_ACTIONS: tuple[str, ...] = ("open", "close", "publish")
@@ -21,12 +21,17 @@ ROUND_ACTIONS: tuple[str, ...] = ("open", "close", "publish")
 
 def can_create_round(user: User | AnonymousUser, scope: Unit | None = None) -> bool:
     """An org_admin may create a round over a unit inside their subtree (scope None: anywhere)."""
-    return user.is_authenticated and (user.is_superuser or has_role(user, Role.ORG_ADMIN, scope))
+    return is_org_admin(user, scope)
 
 
 def can_manage_round(user: User | AnonymousUser, round: EvaluationRound) -> bool:
     """Only an org_admin whose subtree contains the round's scope opens, closes, publishes, reissues."""
-    return user.is_authenticated and (user.is_superuser or has_role(user, Role.ORG_ADMIN, round.scope))
+    return is_org_admin(user, round.scope)
+
+
+def can_declare_conflict(user: User | AnonymousUser, cadre_a: Cadre, cadre_b: Cadre) -> bool:
+    """A conflict (relatives, …) between two cadres is declared by the organization department over both."""
+    return is_org_admin(user, cadre_a.unit) and is_org_admin(user, cadre_b.unit)
 
 
 def allowed_round_actions(user: User | AnonymousUser, round: EvaluationRound) -> list[str]:

@@ -18,11 +18,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from evaluations import signals
@@ -51,11 +52,11 @@ from evaluations.models import (
     RoundTurnout,
 )
 from evaluations.participation import load_plan
-from evaluations.permissions import can_create_round, can_manage_round, can_rate
+from evaluations.permissions import can_create_round, can_declare_conflict, can_manage_round, can_rate
 from evaluations.sealing import seal_peer_sheets
 from project.audit.services import audit_record
-from project.org.models import Cadre, Role, Unit
-from project.org.permissions import has_role
+from project.org.models import Cadre, Unit
+from project.service_checks import allow
 
 if TYPE_CHECKING:
     from project.org.models import User
@@ -128,8 +129,7 @@ def round_create(
     k below 2, …) or the period ends before it starts.
     """
     options = options or RoundOptions()
-    if not can_create_round(actor, scope):
-        raise PermissionDenied
+    allow(can_create_round(actor, scope), _("Only the organization department over the unit can create its rounds."))
     errors = options.errors()
     if period_end < period_start:
         errors.setdefault("period_end", []).append(_("The period cannot end before it starts."))
@@ -152,6 +152,10 @@ def round_create(
     return round
 
 
+# The refusal of everything that runs a round (its transitions, ballots reissued, drafts changed).
+_MANAGERS_ONLY = gettext_lazy("Only the organization department over the round's scope can manage it.")
+
+
 def _lock_for_transition(actor: User, round: EvaluationRound, name: str, refusal: str) -> EvaluationRound:
     """Lock the round's row and check that `name` may run now and that the actor may run it."""
     locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
@@ -160,8 +164,7 @@ def _lock_for_transition(actor: User, round: EvaluationRound, name: str, refusal
         raise InvalidTransition(
             refusal % {"title": locked.title, "state": locked.get_state_display()}, code=f"{name}_from_{locked.state}"
         )
-    if not has_transition_perm(method, actor):
-        raise PermissionDenied
+    allow(has_transition_perm(method, actor), _MANAGERS_ONLY)
     return locked
 
 
@@ -382,8 +385,7 @@ def tokens_reissue(*, actor: User, round: EvaluationRound, unit: Unit) -> list[I
         # FOR UPDATE, not FOR SHARE: two reissues of one unit must not interleave. Ballots take the
         # round before the token, so this order cannot deadlock with them.
         locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
-        if not can_manage_round(actor, locked):
-            raise PermissionDenied
+        allow(can_manage_round(actor, locked), _MANAGERS_ONLY)
         if locked.state != RoundState.OPEN:
             raise InvalidTransition(
                 _("Ballots can be reissued only while the round is open; “%(title)s” is %(state)s.")
@@ -417,8 +419,7 @@ def tokens_reissue(*, actor: User, round: EvaluationRound, unit: Unit) -> list[I
 
 def _lock_draft(actor: User, round: EvaluationRound, what: str) -> EvaluationRound:
     locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
-    if not can_manage_round(actor, locked):
-        raise PermissionDenied
+    allow(can_manage_round(actor, locked), _MANAGERS_ONLY)
     if locked.state != RoundState.DRAFT:
         raise InvalidTransition(
             _("%(what)s can be changed only while the round is a draft; “%(title)s” is %(state)s.")
@@ -494,8 +495,10 @@ def conflict_declare(
     """
     if cadre_a.pk == cadre_b.pk:
         raise ValidationError(_("A cadre cannot be in conflict with themself."))
-    if not all(actor.is_superuser or has_role(actor, Role.ORG_ADMIN, c.unit) for c in (cadre_a, cadre_b)):
-        raise PermissionDenied
+    allow(
+        can_declare_conflict(actor, cadre_a, cadre_b),
+        _("Only the organization department over both cadres' units can declare a conflict between them."),
+    )
     first, second = sorted((cadre_a, cadre_b), key=lambda c: c.pk)
     with transaction.atomic():
         if round is not None:
@@ -662,8 +665,7 @@ def identified_rating_submit(*, actor: User, rating: IdentifiedRating, data: Rat
     """
     with transaction.atomic():
         locked = IdentifiedRating.objects.select_for_update(of=("self",)).select_related("subject").get(pk=rating.pk)
-        if not can_rate(actor, locked):
-            raise PermissionDenied
+        allow(can_rate(actor, locked), _("Only the cadre themself, or the leader the rating names, can submit it."))
         if _share_lock_state(locked.round_id) != RoundState.OPEN:
             raise InvalidTransition(_("This evaluation round is not open for ratings."), code="rating_not_open")
         if locked.submitted_at is not None:

@@ -1,4 +1,4 @@
-"""The checks every service of the cases apps starts with: who is acting, whether they may, and that a text
+"""The checks every service starts with: who is acting, whether they may, and that a text
 they must give is there. Each app's services add their own state check (its InvalidTransition) and lock.
 
 Raises Django's PermissionDenied (a 403 with its message when it has one) and ValidationError on the named
@@ -15,6 +15,7 @@ from project.org.models import User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
 
 
 def acting_person(actor: User | AnonymousUser | None) -> User:
@@ -24,7 +25,7 @@ def acting_person(actor: User | AnonymousUser | None) -> User:
     return actor
 
 
-def allow(allowed: bool, message: str = "") -> None:
+def allow(allowed: bool, message: StrOrPromise = "") -> None:
     """A permission predicate's answer: refused with the message (shown on the 403 page) when it is no."""
     if not allowed:
         raise PermissionDenied(message)

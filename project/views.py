@@ -35,7 +35,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    """The site's 403 page; a refusal that says why (service_checks.allow's message) says it there."""
+    return render(request, "403.html", {"message": str(exception or "")}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -21,7 +21,7 @@ from cases.matters.models import (
     RiskPreRegistration,
 )
 from project.org.models import Cadre, Role
-from project.org.permissions import has_role
+from project.org.permissions import has_role, is_org_admin
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -59,7 +59,7 @@ def is_assigned_reviewer(user: AnyUser, matter: AccountabilityMatter) -> bool:
 def _is_org_admin(user: AnyUser, matter: AccountabilityMatter) -> bool:
     if not user.is_authenticated or is_own_matter(user, matter):
         return False
-    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, matter.unit)
+    return is_org_admin(user, matter.unit)
 
 
 def _manages(user: AnyUser, matter: AccountabilityMatter) -> bool:
@@ -83,7 +83,7 @@ def can_view_own_matter(user: AnyUser, matter: AccountabilityMatter) -> bool:
 
 def can_receive_matter(user: AnyUser, cadre: Cadre) -> bool:
     """Registering a matter (登记): the organization department over the cadre's unit."""
-    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, cadre.unit))
+    return is_org_admin(user, cadre.unit)
 
 
 def can_assign_reviewers(user: AnyUser, matter: AccountabilityMatter) -> bool:
@@ -162,7 +162,7 @@ def can_create_prereg(user: AnyUser, cadre: Cadre) -> bool:
     """容错报备: the cadre for themself, or the organization department over the cadre's unit."""
     if not user.is_authenticated:
         return False
-    return cadre.user_id == user.pk or bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, cadre.unit)
+    return cadre.user_id == user.pk or is_org_admin(user, cadre.unit)
 
 
 def can_link_prereg(user: AnyUser, matter: AccountabilityMatter, prereg: RiskPreRegistration) -> bool:

@@ -38,7 +38,7 @@ from cases.matters.models import (
 from project.audit.services import audit_log_read
 from project.http import add_service_errors, domain_errors, found_or_404, request_user
 from project.org.models import Cadre, Role, User
-from project.org.permissions import has_role, subtree_filter
+from project.org.permissions import is_org_admin, subtree_filter
 
 PAGE_SIZE = 25
 
@@ -76,7 +76,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         "states": MatterState.choices,
         "state": state,
         "overdue": overdue,
-        "can_receive": has_role(request.user, Role.ORG_ADMIN) or request.user.is_superuser,
+        "can_receive": is_org_admin(request.user),
     }
     return render(request, "cases/matters/list.html", context)
 
@@ -92,7 +92,7 @@ def _receivable_cadres(user: User) -> Any:
 def matter_receive(request: HttpRequest) -> HttpResponse:
     """Register a matter (登记): the organization department, for a cadre in its subtree."""
     user = request_user(request)
-    if not (user.is_superuser or has_role(user, Role.ORG_ADMIN)):
+    if not is_org_admin(user):
         raise PermissionDenied
     cadres = _receivable_cadres(user)
     data = request.POST if request.method == "POST" else None

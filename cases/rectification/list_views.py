@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.rectification import forms as case_forms
-from cases.rectification import permissions, selectors, services
+from cases.rectification import selectors, services
 from cases.rectification.models import (
     CaseState,
     Manifestation,
@@ -32,7 +32,7 @@ from cases.rectification.models import (
 from cases.rectification.views import case_errors
 from project.http import add_service_errors, request_user
 from project.org.models import Role, Unit, User
-from project.org.permissions import grant_paths
+from project.org.permissions import grant_paths, is_org_admin
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -205,7 +205,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(number)
     rows = _case_rows(page)
-    can_bulk = permissions.is_org_admin_anywhere(user)
+    can_bulk = is_org_admin(user)
     draft = request.session.pop(BULK_DRAFT, None) if can_bulk else None  # a refused bulk step's ticks and text
     context = {
         "page": page,
@@ -232,7 +232,7 @@ def _posted_ids(request: HttpRequest) -> list[int]:
 def case_bulk(request: HttpRequest) -> HttpResponse:
     """Confirm or dismiss the ticked nominated cases, all with the one note or reason typed."""
     user = request_user(request)
-    if not permissions.is_org_admin_anywhere(user):
+    if not is_org_admin(user):
         # Before the form: an empty or invalid submission must not tell anyone else "400, try again".
         raise PermissionDenied
     ids = _posted_ids(request)
@@ -279,7 +279,7 @@ def _list_url(filters: str) -> str:
 def case_open(request: HttpRequest) -> HttpResponse:
     """Open a case outside any round (the organization department, for a cadre of its subtree)."""
     user = request_user(request)
-    if not permissions.is_org_admin_anywhere(user):
+    if not is_org_admin(user):
         raise PermissionDenied
     form = case_forms.OpenCaseForm(
         request.POST if request.method == "POST" else None, cadres=selectors.openable_cadres(user=user)

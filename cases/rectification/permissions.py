@@ -29,7 +29,7 @@ from cases.rectification.models import (
     VisitPlan,
 )
 from project.org.models import Cadre, Role, Unit, User
-from project.org.permissions import has_role
+from project.org.permissions import has_role, is_org_admin
 from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def is_assigned_leader(user: AnyUser, case: RectificationCase) -> bool:
 def _is_org_admin(user: AnyUser, case: RectificationCase) -> bool:
     if not user.is_authenticated or is_own_case(user, case):
         return False
-    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, case.unit)
+    return is_org_admin(user, case.unit)
 
 
 def _manages(user: AnyUser, case: RectificationCase) -> bool:
@@ -94,13 +94,7 @@ def can_open_case(user: AnyUser, cadre: Cadre) -> bool:
     """Opening a case by hand, outside any round: the organization department over the cadre's unit."""
     if not user.is_authenticated or cadre.user_id == user.pk:
         return False
-    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, cadre.unit)
-
-
-def is_org_admin_anywhere(user: AnyUser) -> bool:
-    """The organization department of some unit (or a superuser): the case list offers them bulk determination
-    and opening a case by hand. Each case is then checked by its own predicate (can_confirm_case, can_open_case)."""
-    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN))
+    return is_org_admin(user, cadre.unit)
 
 
 def can_confirm_case(user: AnyUser, case: RectificationCase) -> bool:
@@ -244,13 +238,13 @@ def can_view_dashboard(user: AnyUser) -> bool:
     """The cases dashboard (figures only, read-only): the organization department and auditors."""
     if not user.is_authenticated:
         return False
-    return bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN) or has_role(user, Role.AUDITOR)
+    return is_org_admin(user) or has_role(user, Role.AUDITOR)
 
 
 def can_see_visit_figures(user: AnyUser) -> bool:
     """Counts of visit plans on the dashboard: those who may see plans at all (the organization
     department; `VisitPlan.objects.visible_to` narrows the count to their own subtree)."""
-    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN))
+    return is_org_admin(user)
 
 
 def can_request_dossier_case(user: AnyUser, case: RectificationCase) -> bool:
@@ -329,7 +323,7 @@ def visit_actions(user: AnyUser, plan: VisitPlan) -> dict[str, bool]:
 
 def can_draft_circular(user: AnyUser, unit: Unit) -> bool:
     """Drafting a circular issued by `unit`: the organization department over it."""
-    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, unit))
+    return is_org_admin(user, unit)
 
 
 def can_view_circular(user: AnyUser, circular: Circular) -> bool:

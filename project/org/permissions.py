@@ -53,9 +53,15 @@ def roles_of(user: User | AnonymousUser) -> set[str]:
     return {role for role, _path in _grants(user)}
 
 
+def is_org_admin(user: User | AnonymousUser, unit: Unit | None = None) -> bool:
+    """The organization department (组织部门) over the unit — over some unit when `unit` is None — or a
+    superuser: the test most of the apps' predicates start from."""
+    return user.is_authenticated and (bool(user.is_superuser) or has_role(user, Role.ORG_ADMIN, unit))
+
+
 def can_import_roster(user: User | AnonymousUser, unit: Unit | None = None) -> bool:
     """Only the organization department imports the roster (into a unit inside its subtree)."""
-    return user.is_authenticated and (user.is_superuser or has_role(user, Role.ORG_ADMIN, unit))
+    return is_org_admin(user, unit)
 
 
 def can_view_audit(user: User | AnonymousUser) -> bool:

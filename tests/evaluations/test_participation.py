@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from evaluations.models import (
     BallotToken,
@@ -92,7 +93,7 @@ def test_a_standing_conflict_applies_to_every_later_round(org: Org, personas: Pe
 
 
 def test_only_an_org_admin_over_both_cadres_declares_a_conflict(personas: Personas) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="over both cadres' units"), translation.override("en"):
         conflict_declare(
             actor=personas.oscar, cadre_a=personas.carl_cadre, cadre_b=personas.dora_cadre, kind=ConflictKind.OTHER
         )

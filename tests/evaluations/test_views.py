@@ -244,6 +244,7 @@ def test_opening_an_open_round_answers_409_with_the_reason(
 def test_an_auditor_may_not_open_a_round(en_client: Client, personas: Personas, draft_round: EvaluationRound) -> None:
     response = login(en_client, personas.audrey).post(reverse("evaluations:round_open", args=[draft_round.pk]))
     assert response.status_code == 403
+    assert "Only the organization department over the round&#x27;s scope can manage it." in page(response)
     draft_round.refresh_from_db()
     assert draft_round.state == RoundState.DRAFT
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from project.org.models import Cadre, Role, Unit
+from project.org.permissions import is_org_admin
 from project.org.services import role_grant, unit_create
 from tests.conftest import Org, Personas, make_cadre, make_user
 
@@ -126,3 +127,30 @@ def test_a_user_with_neither_role_nor_cadre_sees_no_cadre(personas: Personas) ->
 
 def test_an_anonymous_visitor_sees_no_cadre(personas: Personas) -> None:
     assert not Cadre.objects.visible_to(AnonymousUser()).exists()
+
+
+# --- The organization department -------------------------------------------------------------------
+
+
+def test_the_organization_department_is_so_over_its_subtree_only(org: Org, personas: Personas) -> None:
+    assert is_org_admin(personas.alice, org.section_1)
+    assert is_org_admin(personas.alice, org.district_a)
+    assert not is_org_admin(personas.alice, org.city)
+    assert not is_org_admin(personas.alice, org.b_office)
+    assert is_org_admin(personas.oscar, org.b_office)
+
+
+def test_over_some_unit_means_any_grant_of_the_role(org: Org, personas: Personas) -> None:
+    assert is_org_admin(personas.alice)
+    assert is_org_admin(personas.oscar)
+    for other_role in (personas.leo, personas.ivy, personas.rita, personas.audrey, personas.carl):
+        assert not is_org_admin(other_role)
+        assert not is_org_admin(other_role, org.section_1)
+    assert not is_org_admin(AnonymousUser())
+
+
+def test_a_superuser_counts_as_the_organization_department_everywhere(org: Org) -> None:
+    root = make_user("root")
+    root.is_superuser = True
+    assert is_org_admin(root)
+    assert is_org_admin(root, org.b_office)
