@@ -35,6 +35,7 @@ from cases.matters.workdays import add_months
 from project.documents.services import document_request
 from project.oncommit import enqueue_on_commit
 from project.org.models import CadreMark, MarkKind, User
+from project.org.selectors import people_of
 from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
@@ -232,8 +233,9 @@ def correction_task_add(
 ) -> CorrectionTask:
     """Add a correction task (纠错): what, who, by when.
 
-    Requires: state investigating, recommended or decided; an assigned reviewer or the org_admin.
-    Raises InvalidTransition, PermissionDenied, ValidationError (no description, past deadline).
+    Requires: state investigating, recommended or decided; an assigned reviewer or the org_admin; an owner who
+    works in the matter's unit or under it, or holds a role over it (people_of).
+    Raises InvalidTransition, PermissionDenied, ValidationError (no description, past deadline, another owner).
     """
     person = acting_person(actor)
     with transaction.atomic():
@@ -246,6 +248,10 @@ def correction_task_add(
         description = required_text(description, "description", _("Say what is to be corrected."))
         if deadline < timezone.localdate():
             raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
+        if not people_of(locked.unit).filter(pk=owner.pk).exists():
+            raise ValidationError(
+                {"owner": _("The owner must work in the matter's unit or under it, or hold a role over it.")}
+            )
         task = CorrectionTask.objects.create(
             matter=locked, owner=owner, description=description, deadline=deadline, created_by=person
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.fault_tolerance import Criterion, Ruleset
@@ -22,7 +22,7 @@ from cases.matters.models import (
 )
 from cases.matters.services import AnswerInput
 from project.org.models import Cadre, Role, User
-from project.org.selectors import role_holders
+from project.org.selectors import people_of, role_holders
 
 
 class DateInput(forms.DateInput):
@@ -109,12 +109,8 @@ class CorrectionTaskForm(StyledForm):
 
     def __init__(self, *args: Any, matter: AccountabilityMatter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = Q(cadre__unit__path__startswith=matter.unit.path) | Q(
-            role_grants__unit__path__in=matter.unit.ancestor_paths()
-        )
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(people, is_active=True).distinct().order_by("username")
-        )
+        # The same people correction_task_add accepts.
+        self.fields["owner"].queryset = people_of(matter.unit).order_by("username")  # type: ignore[attr-defined]
 
 
 class VerifyForm(StyledForm):

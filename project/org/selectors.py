@@ -21,6 +21,14 @@ def role_holders(roles: str | Iterable[str], unit: Unit) -> QuerySet[User]:
     return User.objects.filter(pk__in=grants, is_active=True)
 
 
+def people_of(unit: Unit) -> QuerySet[User]:
+    """The active users who work in `unit` or under it (their cadre's unit) or hold any role over it: those
+    a task about the unit can be given to. One query when evaluated (both sides are subqueries)."""
+    cadres = Cadre.objects.filter(unit__path__startswith=unit.path, user__isnull=False).values("user_id")
+    grants = RoleGrant.objects.filter(unit__path__in=unit.ancestor_paths()).values("user_id")
+    return User.objects.filter(Q(pk__in=cadres) | Q(pk__in=grants), is_active=True)
+
+
 def cadre_list(*, user: User | AnonymousUser, query: str = "", unit_id: int | None = None) -> CadreQuerySet:
     cadres = Cadre.objects.visible_to(user).select_related("unit")
     if query:

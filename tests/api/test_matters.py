@@ -94,6 +94,21 @@ def test_an_unknown_criterion_is_400_and_the_auditor_may_not_answer(client_for: 
     assert audrey.status_code == 403
 
 
+def test_a_correction_task_for_someone_outside_the_matters_unit_is_400_on_owner(
+    client_for: ClientFor, personas: Personas
+) -> None:
+    matter = recommended(personas)
+    body = {
+        "owner": personas.oscar.pk,
+        "description": "追回垫付资金",
+        "deadline": str(timezone.localdate() + timedelta(30)),
+    }
+    response = client_for(personas.rita).post(_matter(matter.pk, "correction-tasks/"), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["owner"]
+    assert not matter.correction_tasks.exists()
+
+
 def test_one_person_never_decides_alone(client_for: ClientFor, personas: Personas) -> None:
     matter = recommended(personas)
     rita = client_for(personas.rita)

@@ -500,6 +500,23 @@ def test_a_correction_task_deadline_cannot_be_in_the_past(personas: Personas) ->
         )
 
 
+def test_a_correction_task_goes_only_to_someone_of_the_matters_unit_or_over_it(personas: Personas) -> None:
+    matter = recommended(personas)
+    deadline = timezone.localdate() + timedelta(days=10)
+    # oscar is the organization department of another district; bella's cadre record has no account.
+    with pytest.raises(ValidationError) as refused:
+        decision_services.correction_task_add(
+            actor=personas.rita, matter=matter, owner=personas.oscar, description="x", deadline=deadline
+        )
+    assert "owner" in refused.value.message_dict
+    assert not matter.correction_tasks.exists()
+    for owner in (personas.carl, personas.leo, personas.alice):  # a cadre of the unit, roles over it
+        task = decision_services.correction_task_add(
+            actor=personas.rita, matter=matter, owner=owner, description="x", deadline=deadline
+        )
+        assert task.owner == owner
+
+
 def close_prerequisites(personas: Personas, matter: AccountabilityMatter) -> None:
     decision_services.feedback_record(actor=personas.rita, matter=matter, text="经集体认定，对你免予问责。")
     decision_services.filing_record(
