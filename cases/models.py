@@ -10,20 +10,17 @@ from cases.matters.models import (
     Reminder,
     RiskPreRegistration,
 )
+from cases.rectification.circular_models import Circular, CircularCounter
 from cases.rectification.models import (
     CareMeasure,
     CaseReminder,
-    Circular,
-    CircularCounter,
     Commitment,
     Notification,
     RectificationCase,
     RectificationPlan,
     Talk,
-    VisitAttachment,
-    VisitObservation,
-    VisitPlan,
 )
+from cases.rectification.visit_models import VisitAttachment, VisitObservation, VisitPlan
 
 __all__ = [
     "AccountabilityMatter",

@@ -26,8 +26,9 @@ from rest_framework.response import Response
 
 from cases.rectification import period_services, permissions, selectors, services, talk_services, visit_services, visits
 from cases.rectification import serializers as s
-from cases.rectification.models import Commitment, RectificationCase, Talk, VisitObservation, VisitPlan
+from cases.rectification.models import Commitment, RectificationCase, Talk
 from cases.rectification.talk_services import CommitmentInput
+from cases.rectification.visit_models import VisitObservation, VisitPlan
 from project.api.permissions import hide_unless
 from project.api.urls import Route
 from project.api.views import ACTION_ERRORS, READ_ERRORS, EmptySerializer, ReasonBody, VisibleViewSet, active_user

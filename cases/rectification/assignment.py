@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from cases.rectification import permissions, selectors
 from cases.rectification.exceptions import InvalidTransition
-from cases.rectification.models import LEADER_STATES, Notification, RectificationCase, VisitPlan
+from cases.rectification.models import LEADER_STATES, Notification, RectificationCase
 from cases.rectification.services import audit, lock_case, save_case, wrong_state_message
+from cases.rectification.visit_models import VisitPlan
 from project.org.models import User
 from project.service_checks import acting_person, allow, required_text
 

@@ -6,15 +6,9 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.rectification.models import (
-    Acknowledgement,
-    CareKind,
-    CaseState,
-    CircularState,
-    HandlingMeasure,
-    VisitVerdict,
-    WithdrawalReason,
-)
+from cases.rectification.circular_models import CircularState
+from cases.rectification.models import Acknowledgement, CareKind, CaseState, HandlingMeasure, WithdrawalReason
+from cases.rectification.visit_models import VisitVerdict
 from project.audit.labels import Label, Worded, register_labels, register_object_pages, step, with_choices
 
 if TYPE_CHECKING:

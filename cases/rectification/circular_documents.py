@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy
 
+from cases.rectification.circular_models import Circular
 from cases.rectification.circulars import CIRCULAR_KIND
-from cases.rectification.models import Circular
 from cases.rectification.permissions import can_view_circular_document
 from project.documents.registry import register_document_kind
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.utils import translation
 
-from cases.rectification.models import Circular, RectificationCase
+from cases.rectification.circular_models import Circular
+from cases.rectification.models import RectificationCase
 from project.org.models import User
 
 REPEATED_FIELDS = ("unit", "issuing_body", "issuer_code", "addressees")

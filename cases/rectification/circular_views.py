@@ -25,8 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import circulars, permissions
 from cases.rectification.circular_drafts import REPEATED_FIELDS, circular_initial, fill_empty
+from cases.rectification.circular_models import Circular, CircularState
 from cases.rectification.forms import StyledForm
-from cases.rectification.models import NAMEABLE_STATES, Circular, CircularState, RectificationCase
+from cases.rectification.models import NAMEABLE_STATES, RectificationCase
 from cases.rectification.views import case_errors
 from project.audit.services import audit_log_read
 from project.http import add_service_errors, found_or_404, request_user

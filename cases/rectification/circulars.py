@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from cases.rectification import permissions
+from cases.rectification.circular_models import Circular, CircularCounter, CircularState
 from cases.rectification.exceptions import InvalidTransition
-from cases.rectification.models import (
-    NAMEABLE_STATES,
-    Circular,
-    CircularCounter,
-    CircularState,
-    RectificationCase,
-)
+from cases.rectification.models import NAMEABLE_STATES, RectificationCase
 from cases.rectification.services import audit, require
 from project.audit.services import AuditEntry, audit_record_many
 from project.documents.services import document_request

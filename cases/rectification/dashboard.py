@@ -28,9 +28,9 @@ from cases.rectification.models import (
     Manifestation,
     RectificationCase,
     Talk,
-    VisitPlan,
 )
 from cases.rectification.reminders import TALK_DUE_WORKING_DAYS
+from cases.rectification.visit_models import VisitPlan
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

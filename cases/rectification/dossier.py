@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cases.rectification import permissions, selectors
+from cases.rectification.circular_models import Circular
 from cases.rectification.evidence import evidence_rows
-from cases.rectification.models import Circular, RectificationCase, VisitObservation, VisitPlan
+from cases.rectification.models import RectificationCase
 from cases.rectification.services import audit
+from cases.rectification.visit_models import VisitObservation, VisitPlan
 from project.documents.models import Document, DocumentStatus
 from project.documents.registry import register_document_kind
 from project.documents.services import document_key, document_request

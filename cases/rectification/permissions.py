@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING, cast
 
 from django_fsm import can_proceed
 
+from cases.rectification.circular_models import Circular
 from cases.rectification.models import (
     LEADER_STATES,
     PLAN_STATES,
     SUPPORT_STATES,
     TALK_STATES,
     CaseState,
-    Circular,
     Commitment,
     RectificationCase,
     Talk,
-    VisitPlan,
 )
+from cases.rectification.visit_models import VisitPlan
 from project.org.models import Cadre, Role, Unit, User
 from project.org.permissions import has_role, is_org_admin
 from project.org.selectors import role_holders

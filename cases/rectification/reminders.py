@@ -33,8 +33,8 @@ from cases.rectification.models import (
     CommitmentStatus,
     Notification,
     RectificationCase,
-    VisitPlan,
 )
+from cases.rectification.visit_models import VisitPlan
 from project.org.models import User
 
 logger = logging.getLogger(__name__)

@@ -20,12 +20,9 @@ from cases.rectification.models import (
     RectificationPlan,
     Talk,
     TalkKind,
-    VisitAttachment,
-    VisitObservation,
-    VisitPlan,
-    VisitVerdict,
     WithdrawalReason,
 )
+from cases.rectification.visit_models import VisitAttachment, VisitObservation, VisitPlan, VisitVerdict
 from project.api.views import id_field, text_field
 from project.org.api import CadreRefSerializer, UnitRefSerializer, UserRefSerializer
 

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from cases.rectification.models import RectificationCase, VisitPlan
+    from cases.rectification.models import RectificationCase
+    from cases.rectification.visit_models import VisitPlan
 
 
 def _executed(case: RectificationCase) -> QuerySet[VisitPlan]:
     # Imported here: models.py imports this module for its transition conditions.
-    from cases.rectification.models import VisitPlan
+    from cases.rectification.visit_models import VisitPlan
 
     visits = VisitPlan.objects.filter(case_id=case.pk, executed_at__isnull=False)
     if case.period_start is not None:
@@ -28,13 +29,13 @@ def _executed(case: RectificationCase) -> QuerySet[VisitPlan]:
 
 def has_improved_visit(case: RectificationCase) -> bool:
     """Whether a visit executed in the current period found the cadre improved."""
-    from cases.rectification.models import VisitVerdict
+    from cases.rectification.visit_models import VisitVerdict
 
     return _executed(case).filter(verdict=VisitVerdict.IMPROVED).exists()
 
 
 def has_unimproved_visit(case: RectificationCase) -> bool:
     """Whether a visit executed in the current period found the cadre unchanged or worse."""
-    from cases.rectification.models import VisitVerdict
+    from cases.rectification.visit_models import VisitVerdict
 
     return _executed(case).filter(verdict__in=[VisitVerdict.UNCHANGED, VisitVerdict.WORSE]).exists()

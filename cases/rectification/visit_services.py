@@ -22,15 +22,9 @@ from django.utils.translation import gettext as _
 from cases.matters.attachments import JPEG, PDF, PNG, validate_attachment
 from cases.matters.workdays import is_working_day
 from cases.rectification import permissions
-from cases.rectification.models import (
-    VISIT_STATES,
-    RectificationCase,
-    VisitAttachment,
-    VisitObservation,
-    VisitPlan,
-    VisitVerdict,
-)
+from cases.rectification.models import RectificationCase
 from cases.rectification.services import audit, lock_case, require, wrong_state_message
+from cases.rectification.visit_models import VISIT_STATES, VisitAttachment, VisitObservation, VisitPlan, VisitVerdict
 from project.org.models import User
 from project.service_checks import acting_person, allow, required_text
 

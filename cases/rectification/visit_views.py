@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.rectification import permissions, visit_services, visits
 from cases.rectification.forms import DateInput, DateTimeInput, StyledForm
-from cases.rectification.models import BEFORE_VISIT_STATES, VISIT_STATES, RectificationCase, VisitPlan, VisitVerdict
+from cases.rectification.models import RectificationCase
 from cases.rectification.views import case_errors, visible_case
+from cases.rectification.visit_models import BEFORE_VISIT_STATES, VISIT_STATES, VisitPlan, VisitVerdict
 from project.audit.services import AuditEntry, audit_log_read, audit_record_many
 from project.http import add_service_errors, found_or_404, request_user
 from project.org.models import User

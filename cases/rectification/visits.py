@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, QuerySet
 
 from cases.rectification import permissions
-from cases.rectification.models import RectificationCase, VisitAttachment, VisitObservation, VisitPlan
+from cases.rectification.models import RectificationCase
+from cases.rectification.visit_models import VisitAttachment, VisitObservation, VisitPlan
 from project.org.models import Role, User
 from project.org.selectors import role_holders
 

@@ -10,7 +10,8 @@ from typing import Any
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases.rectification.models import CaseState, VisitPlan
+from cases.rectification.models import CaseState
+from cases.rectification.visit_models import VisitPlan
 from project.audit.models import AuditEvent
 from tests.api.conftest import ClientFor
 from tests.cases.rectification.states import PEER_COMMENT, confirmed, nominated, signed, talking

@@ -19,7 +19,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.rectification import period_services, talk_services
-from cases.rectification.models import Circular, CircularState, RectificationCase
+from cases.rectification.circular_models import Circular, CircularState
+from cases.rectification.models import RectificationCase
 from evaluations.models import EvaluationRound, Frequency, Grade, IdentifiedRating, Relation, RoundState
 from evaluations.selectors import ballot_by_token
 from evaluations.services import identified_rating_submit

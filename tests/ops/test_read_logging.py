@@ -19,7 +19,8 @@ from cases.matters import services as matter_services
 from cases.matters.models import ChecklistAnswer
 from cases.matters.services import AnswerInput
 from cases.rectification import circulars, dossier, visit_services
-from cases.rectification.models import Circular, VisitAttachment
+from cases.rectification.circular_models import Circular
+from cases.rectification.visit_models import VisitAttachment
 from evaluations.identification import round_identify
 from evaluations.models import SubjectResult
 from project.audit.models import AuditEvent

@@ -17,9 +17,11 @@ from cases.matters import services as matter_services
 from cases.matters.models import AccountabilityMatter, ChecklistAnswer
 from cases.matters.services import AnswerInput
 from cases.rectification import circulars, talk_services, visit_services
+from cases.rectification.circular_models import Circular
 from cases.rectification.circulars import CIRCULAR_KIND
 from cases.rectification.documents import KIND as TALK_RECORD_KIND
-from cases.rectification.models import Circular, Commitment, RectificationCase, Talk, VisitAttachment, VisitPlan
+from cases.rectification.models import Commitment, RectificationCase, Talk
+from cases.rectification.visit_models import VisitAttachment, VisitPlan
 from evaluations.identification import round_identify
 from evaluations.models import EvaluationRound, IdentifiedRating, Relation
 from evaluations.services import OpenedRound, round_close, round_open, round_publish

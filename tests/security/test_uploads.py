@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.matters.models import ChecklistAnswer
-from cases.rectification.models import VisitAttachment, VisitObservation
+from cases.rectification.visit_models import VisitAttachment, VisitObservation
 from project.org.models import Cadre, User
 from tests.cases.matters.states import investigating
 from tests.cases.rectification.visit_states import sealed

@@ -56,17 +56,9 @@ from django.utils import timezone, translation
 
 from cases.rectification import documents as talk_documents
 from cases.rectification import selectors
+from cases.rectification.circular_models import Circular, CircularState
 from cases.rectification.circulars import CIRCULAR_KIND
-from cases.rectification.models import (
-    CaseState,
-    Circular,
-    CircularState,
-    Commitment,
-    CommitmentStatus,
-    Manifestation,
-    RectificationCase,
-    Talk,
-)
+from cases.rectification.models import CaseState, Commitment, CommitmentStatus, Manifestation, RectificationCase, Talk
 from evaluations.bulk import BulkInserter, json_text
 from project.documents.codes import new_verification_code
 from project.documents.models import Document, DocumentStatus

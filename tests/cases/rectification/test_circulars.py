@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.rectification import circulars, period_services
+from cases.rectification.circular_models import Circular, CircularState
 from cases.rectification.exceptions import InvalidTransition
-from cases.rectification.models import Circular, CircularState, RectificationCase, VisitVerdict
+from cases.rectification.models import RectificationCase
+from cases.rectification.visit_models import VisitVerdict
 from project.audit.models import AuditEvent
 from project.documents.models import Document
 from project.org.models import Role, User

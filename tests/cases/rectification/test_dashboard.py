@@ -130,7 +130,7 @@ def test_overdue_talks_commitments_visits_and_periods_per_unit(personas: Persona
 
 def test_a_visit_carried_out_is_no_longer_overdue(personas: Personas, spread: Spread) -> None:
     from cases.rectification import visit_services
-    from cases.rectification.models import VisitPlan
+    from cases.rectification.visit_models import VisitPlan
 
     plan = visit_services.visit_plan_seal(actor=personas.alice, plan=VisitPlan.objects.get(case=spread.carl))
     visit_services.visit_execute(actor=personas.ivy, plan=plan, verdict="improved")

@@ -13,7 +13,8 @@ from django.utils import translation
 from cases.rectification import circulars
 from cases.rectification.assignment import case_reassign_leader
 from cases.rectification.dossier import KIND, case_dossier_request, dossiers_of
-from cases.rectification.models import RectificationCase, VisitPlan
+from cases.rectification.models import RectificationCase
+from cases.rectification.visit_models import VisitPlan
 from project.audit.models import AuditEvent
 from project.documents.models import Document
 from project.documents.permissions import can_view_document

@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 from cases.matters.workdays import is_working_day
 from cases.rectification import period_services, permissions, visit_services
 from cases.rectification.exceptions import InvalidTransition
-from cases.rectification.models import CaseState, RectificationCase, VisitPlan, VisitVerdict
+from cases.rectification.models import CaseState, RectificationCase
+from cases.rectification.visit_models import VisitPlan, VisitVerdict
 from project.audit.models import AuditEvent
 from project.org.models import User
 from tests.cases.rectification.states import closed_rectified, rectifying, talking, verifying

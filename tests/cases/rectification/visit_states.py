@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from cases.matters.workdays import add_working_days
 from cases.rectification import visit_services
-from cases.rectification.models import RectificationCase, VisitPlan
+from cases.rectification.models import RectificationCase
+from cases.rectification.visit_models import VisitPlan
 from tests.cases.rectification.states import verifying
 from tests.conftest import Personas
 
