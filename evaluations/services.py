@@ -113,6 +113,9 @@ class RoundOptions:
         return dict(errors)
 
 
+TITLE_MAX_LENGTH = EvaluationRound._meta.get_field("title").max_length or 200
+
+
 def round_create(
     *,
     actor: User,
@@ -126,11 +129,18 @@ def round_create(
 
     Requires: the actor is org_admin over `scope`. Raises PermissionDenied otherwise, and
     ValidationError (a dict by field) when the options are inconsistent (weights not summing to 100,
-    k below 2, …) or the period ends before it starts.
+    k below 2, …), the title is blank or too long, or the period ends before it starts.
     """
     options = options or RoundOptions()
     allow(can_create_round(actor, scope), _("Only the organization department over the unit can create its rounds."))
     errors = options.errors()
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append(_("Give the round a title."))
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors.setdefault("title", []).append(
+            _("A title has at most %(limit)s characters.") % {"limit": TITLE_MAX_LENGTH}
+        )
     if period_end < period_start:
         errors.setdefault("period_end", []).append(_("The period cannot end before it starts."))
     if errors:
@@ -386,6 +396,8 @@ def tokens_reissue(*, actor: User, round: EvaluationRound, unit: Unit) -> list[I
         # round before the token, so this order cannot deadlock with them.
         locked = EvaluationRound.objects.select_for_update(of=("self",)).select_related("scope").get(pk=round.pk)
         allow(can_manage_round(actor, locked), _MANAGERS_ONLY)
+        if not unit.is_within(locked.scope):
+            raise ValidationError({"unit": _("This unit is outside the round's scope: it has no ballots to reissue.")})
         if locked.state != RoundState.OPEN:
             raise InvalidTransition(
                 _("Ballots can be reissued only while the round is open; “%(title)s” is %(state)s.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from project.org.models import User
 
@@ -36,4 +37,15 @@ def required_text(value: str | None, field: str, message: str) -> str:
     cleaned = (value or "").strip()
     if not cleaned:
         raise ValidationError({field: message})
+    return cleaned
+
+
+def bounded_text(value: str | None, field: str, limit: int) -> str:
+    """The text stripped of surrounding space; one longer than `limit` characters is an error on `field`.
+
+    The forms say the same with max_length; this is for the callers without a form (the API, commands)."""
+    cleaned = (value or "").strip()
+    if len(cleaned) > limit:
+        message = _("At most %(limit)s characters (this text has %(length)s).")
+        raise ValidationError({field: message % {"limit": limit, "length": len(cleaned)}})
     return cleaned

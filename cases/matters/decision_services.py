@@ -22,6 +22,7 @@ from cases.matters import documents, permissions
 from cases.matters.models import (
     CORRECTION_REQUIRED,
     DECISION_OUTCOMES,
+    VERIFICATION_NOTE_MAX_LENGTH,
     AccountabilityMatter,
     CorrectionTask,
     DecisionStatus,
@@ -36,7 +37,7 @@ from project.documents.services import document_request
 from project.oncommit import enqueue_on_commit
 from project.org.models import CadreMark, MarkKind, User
 from project.org.selectors import people_of
-from project.service_checks import acting_person, allow, required_text
+from project.service_checks import acting_person, allow, bounded_text, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -271,7 +272,8 @@ def correction_task_verify(*, actor: AnyUser, task: CorrectionTask, note: str = 
     """Record that a correction task was done, verified by someone other than its owner.
 
     Requires: the matter is decided; the task is not verified yet; an assigned reviewer or the
-    org_admin who does not own the task. Raises InvalidTransition, PermissionDenied.
+    org_admin who does not own the task. Raises InvalidTransition, PermissionDenied, ValidationError (a note
+    longer than VERIFICATION_NOTE_MAX_LENGTH).
     """
     person = acting_person(actor)
     with transaction.atomic():
@@ -281,9 +283,9 @@ def correction_task_verify(*, actor: AnyUser, task: CorrectionTask, note: str = 
         require(locked.state == MatterState.DECIDED, wrong_state_message(locked))
         require(current.verified_at is None, _("This task has already been verified."), "verified")
         allow(permissions.can_verify_correction(person, current), _("The owner of a task cannot verify it."))
+        current.verification_note = bounded_text(note, "note", VERIFICATION_NOTE_MAX_LENGTH)
         current.verified_at = timezone.now()
         current.verified_by = person
-        current.verification_note = note.strip()
         current.save()
         audit(
             person,

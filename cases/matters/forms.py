@@ -14,6 +14,8 @@ from cases.fault_tolerance import Criterion, Ruleset
 from cases.matters.attachments import validate_attachment
 from cases.matters.models import (
     DECISION_OUTCOMES,
+    EVIDENCE_NOTE_MAX_LENGTH,
+    VERIFICATION_NOTE_MAX_LENGTH,
     AccountabilityMatter,
     AnswerValue,
     ApplicantKind,
@@ -114,7 +116,7 @@ class CorrectionTaskForm(StyledForm):
 
 
 class VerifyForm(StyledForm):
-    note = forms.CharField(label=_("verification note"), required=False, max_length=1000)
+    note = forms.CharField(label=_("verification note"), required=False, max_length=VERIFICATION_NOTE_MAX_LENGTH)
 
 
 class FeedbackForm(StyledForm):
@@ -183,7 +185,7 @@ class ChecklistForm(StyledForm):
             self.fields[f"note_{criterion.id}"] = forms.CharField(
                 label=_("evidence note"),
                 required=False,
-                max_length=4000,
+                max_length=EVIDENCE_NOTE_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
                 initial=row.evidence_note if row else "",
                 disabled=disabled,

@@ -358,6 +358,11 @@ def attachment_upload_to(answer: ChecklistAnswer, filename: str) -> str:
     return f"matters/{answer.matter_id}/evidence/{uuid.uuid4().hex}"
 
 
+# The longest notes the checklist and a task's verification take (the forms and the services both say so).
+EVIDENCE_NOTE_MAX_LENGTH = 4000
+VERIFICATION_NOTE_MAX_LENGTH = 1000
+
+
 class ChecklistAnswer(models.Model):
     """A reviewer's answer to one criterion of the matter's pinned ruleset, with its evidence.
 
@@ -368,7 +373,7 @@ class ChecklistAnswer(models.Model):
     matter = models.ForeignKey(AccountabilityMatter, on_delete=models.CASCADE, related_name="answers")
     criterion_id = models.CharField(_("criterion"), max_length=10)
     value = models.CharField(_("answer"), max_length=20, choices=AnswerValue.choices, default=AnswerValue.UNKNOWN)
-    evidence_note = models.TextField(_("evidence note"), blank=True)
+    evidence_note = models.TextField(_("evidence note"), blank=True)  # at most EVIDENCE_NOTE_MAX_LENGTH
     attachment = models.FileField(_("attachment"), upload_to=attachment_upload_to, max_length=255, blank=True)
     attachment_name = models.CharField(_("attachment name"), max_length=200, blank=True)
     attachment_content_type = models.CharField(_("attachment type"), max_length=100, blank=True)
@@ -500,7 +505,7 @@ class CorrectionTask(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    verification_note = models.TextField(_("verification note"), blank=True)
+    verification_note = models.TextField(_("verification note"), blank=True)  # at most VERIFICATION_NOTE_MAX_LENGTH
 
     class Meta:
         ordering = ["deadline", "id"]

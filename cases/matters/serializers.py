@@ -13,6 +13,8 @@ from rest_framework import serializers
 from cases.matters import permissions
 from cases.matters.models import (
     DECISION_OUTCOMES,
+    EVIDENCE_NOTE_MAX_LENGTH,
+    VERIFICATION_NOTE_MAX_LENGTH,
     AccountabilityMatter,
     AnswerValue,
     ApplicantKind,
@@ -142,7 +144,7 @@ class ExtendBody(serializers.Serializer):  # type: ignore[type-arg]
 
 class ChecklistAnswerBody(serializers.Serializer):  # type: ignore[type-arg]
     value = serializers.ChoiceField(choices=AnswerValue.choices)
-    note = text_field()
+    note = text_field(max_length=EVIDENCE_NOTE_MAX_LENGTH)
 
 
 class ChecklistBody(serializers.Serializer):  # type: ignore[type-arg]
@@ -168,7 +170,7 @@ class CorrectionTaskBody(serializers.Serializer):  # type: ignore[type-arg]
 
 class VerifyTaskBody(serializers.Serializer):  # type: ignore[type-arg]
     task = id_field("The correction task's id.")
-    note = text_field()
+    note = text_field(max_length=VERIFICATION_NOTE_MAX_LENGTH)
 
 
 class FeedbackBody(serializers.Serializer):  # type: ignore[type-arg]

@@ -32,6 +32,7 @@ from cases.matters import permissions
 from cases.matters.attachments import validate_attachment
 from cases.matters.exceptions import InvalidTransition
 from cases.matters.models import (
+    EVIDENCE_NOTE_MAX_LENGTH,
     AccountabilityMatter,
     ChecklistAnswer,
     MatterReviewer,
@@ -46,7 +47,7 @@ from cases.matters.workdays import add_months, add_working_days
 from project.audit.services import audit_record
 from project.org.models import Cadre, Role, User
 from project.org.selectors import role_holders
-from project.service_checks import acting_person, allow, required_text
+from project.service_checks import acting_person, allow, bounded_text, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -356,13 +357,17 @@ def checklist_save(
         except AnswerError as error:
             raise ValidationError(str(error)) from error
         content_types: dict[str, str] = {}
-        errors: dict[str, list[ValidationError]] = {}
+        errors: dict[str, list[ValidationError | str]] = {}
         for cid, given in answers.items():
+            try:
+                bounded_text(given.note, cid, EVIDENCE_NOTE_MAX_LENGTH)
+            except ValidationError as error:
+                errors.setdefault(cid, []).extend(error.message_dict[cid])
             if given.attachment is not None:
                 try:
                     content_types[cid] = validate_attachment(given.attachment)
                 except ValidationError as error:
-                    errors[cid] = [error]
+                    errors.setdefault(cid, []).append(error)
         if errors:
             raise ValidationError(errors)
 

@@ -193,9 +193,9 @@ class CaseViewSet(VisibleViewSet):
         if request.method != "POST":  # GET, and HEAD like GET
             return self.page_of(selectors.case_talks(case), s.TalkSerializer)
         data = self.payload(s.TalkBody, allowed=permissions.can_record_talk_case(request.user, case))
-        recorder = Cadre.objects.filter(pk=data["recorder"]).select_related("unit").first()
+        recorder = Cadre.objects.visible_to(request.user).filter(pk=data["recorder"]).select_related("unit").first()
         if recorder is None:
-            raise serializers.ValidationError({"recorder": [_("There is no cadre with this id.")]})
+            raise serializers.ValidationError({"recorder": [talk_services.RECORDER_ELSEWHERE]})
         talk = talk_services.talk_create(
             actor=request.user,
             case=case,

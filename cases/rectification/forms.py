@@ -26,7 +26,7 @@ from cases.rectification.models import (
     WithdrawalReason,
 )
 from cases.rectification.services import DEFAULT_PERIOD_MONTHS, MAX_PERIOD_MONTHS
-from cases.rectification.talk_services import CommitmentInput
+from cases.rectification.talk_services import COMMITMENTS_PER_TALK_MAX, CommitmentInput
 from project.org.models import Cadre, Unit, User
 
 
@@ -229,7 +229,7 @@ class RequiredCommitmentForm(CommitmentForm):
     text = forms.CharField(label=_("commitment"), max_length=500)
 
 
-CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3, max_num=20, validate_max=True)
+CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3, max_num=COMMITMENTS_PER_TALK_MAX, validate_max=True)
 
 
 class RestartForm(StyledForm):

@@ -22,6 +22,7 @@ from cases.rectification.models import (
     TalkKind,
     WithdrawalReason,
 )
+from cases.rectification.talk_services import COMMITMENTS_PER_TALK_MAX
 from cases.rectification.visit_models import VisitAttachment, VisitObservation, VisitPlan, VisitVerdict
 from project.api.views import id_field, text_field
 from project.org.api import CadreRefSerializer, UnitRefSerializer, UserRefSerializer
@@ -193,7 +194,10 @@ class TalkBody(serializers.Serializer):  # type: ignore[type-arg]
     purpose = text_field()
     content = text_field()
     statement = text_field()
-    commitments = TalkCommitmentBody(many=True, required=False, default=list)
+    # many=True makes a ListSerializer, which takes max_length (DRF 3.14+; its stubs do not know it).
+    commitments = TalkCommitmentBody(  # type: ignore[call-arg]
+        many=True, required=False, default=list, max_length=COMMITMENTS_PER_TALK_MAX
+    )
 
 
 class VisitPlanBody(serializers.Serializer):  # type: ignore[type-arg]

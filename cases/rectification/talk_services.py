@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.rectification import permissions
 from cases.rectification.exceptions import AlreadyRecorded
@@ -73,9 +74,13 @@ def _card(cadre: Cadre | None, fallback_name: str) -> tuple[str, str, str]:
     return cadre.name, cadre.unit.name, cadre.post
 
 
+# Said alike of a cadre the person may not see and of an id that names nobody (the API): ids are not told apart.
+RECORDER_ELSEWHERE = gettext_lazy("Choose the recorder from the cadres of your units.")
+
+
 def _check_recorder(person: User, case: RectificationCase, recorder: Cadre) -> None:
     if recorder.pk == case.cadre_id or not Cadre.objects.visible_to(person).filter(pk=recorder.pk).exists():
-        raise ValidationError({"recorder": _("Choose the recorder from the cadres of your units.")})
+        raise ValidationError({"recorder": RECORDER_ELSEWHERE})
 
 
 def _check_held_at(held_at: datetime, case: RectificationCase) -> None:
@@ -117,14 +122,22 @@ def _check_kind(kind: str) -> None:
         raise ValidationError({"kind": _("Choose the kind of talk.")})
 
 
+# The most follow-up commitments one talk records (the talk form offers as many).
+COMMITMENTS_PER_TALK_MAX = 20
+
+
 def _commitments(inputs: Sequence[CommitmentInput]) -> list[CommitmentInput]:
-    cleaned = []
+    """The commitments with a text (blank rows are the form's spare ones), each checked."""
+    cleaned: list[CommitmentInput] = []
     for item in inputs:
         text = (item.text or "").strip()
         if not text:
             continue
         if len(text) > 500:
             raise ValidationError({"commitments": _("A commitment must be at most 500 characters long.")})
+        if len(cleaned) == COMMITMENTS_PER_TALK_MAX:
+            message = _("A talk records at most %(limit)s commitments; add more later on the plan page.")
+            raise ValidationError({"commitments": message % {"limit": COMMITMENTS_PER_TALK_MAX}})
         cleaned.append(CommitmentInput(text=text, deadline=item.deadline))
     return cleaned
 

@@ -121,9 +121,7 @@ def test_the_state_field_is_read_only(client_for: ClientFor, personas: Personas)
     assert response.json()["state"] == CaseState.CONFIRMED
 
 
-def test_the_leader_records_signs_and_cannot_sign_twice(client_for: ClientFor, personas: Personas) -> None:
-    case = talking(personas)
-    leo = client_for(personas.leo)
+def _talk_body(personas: Personas, **changes: Any) -> dict[str, Any]:
     body = {
         "kind": "heart_to_heart",
         "held_at": (timezone.now() - timedelta(hours=1)).isoformat(),
@@ -131,8 +129,15 @@ def test_the_leader_records_signs_and_cannot_sign_twice(client_for: ClientFor, p
         "recorder": personas.dora_cadre.pk,
         "purpose": "民主测评反映工作推诿",
         "content": "指出问题，提出整改要求。",
-        "commitments": [{"text": "每周报送工作台账", "deadline": str(timezone.localdate() + timedelta(days=30))}],
     }
+    return body | changes
+
+
+def test_the_leader_records_signs_and_cannot_sign_twice(client_for: ClientFor, personas: Personas) -> None:
+    case = talking(personas)
+    leo = client_for(personas.leo)
+    deadline = str(timezone.localdate() + timedelta(days=30))
+    body = _talk_body(personas, commitments=[{"text": "每周报送工作台账", "deadline": deadline}])
     created = leo.post(_case(case.pk, "talks/"), body, format="json")
     assert created.status_code == 201, created.content
     talk = created.json()
@@ -142,6 +147,30 @@ def test_the_leader_records_signs_and_cannot_sign_twice(client_for: ClientFor, p
     again = leo.post(f"/api/v1/talks/{talk['id']}/sign/")
     assert again.status_code == 409
     assert again.json()["code"] == "signed"
+
+
+def test_a_recorder_the_leader_may_not_see_is_answered_like_an_id_of_nobody(
+    client_for: ClientFor, personas: Personas
+) -> None:
+    case = talking(personas)
+    leo = client_for(personas.leo)
+    hidden = leo.post(_case(case.pk, "talks/"), _talk_body(personas, recorder=personas.bella_cadre.pk), format="json")
+    nobody = leo.post(_case(case.pk, "talks/"), _talk_body(personas, recorder=2_000_000), format="json")
+    assert hidden.status_code == nobody.status_code == 400
+    assert hidden.json()["recorder"] == nobody.json()["recorder"]
+    assert not case.talks.exists()
+
+
+def test_a_talk_takes_at_most_twenty_commitments(client_for: ClientFor, personas: Personas) -> None:
+    case = talking(personas)
+    deadline = str(timezone.localdate() + timedelta(days=30))
+    rows = [{"text": f"承诺事项 {i}", "deadline": deadline} for i in range(21)]
+    response = client_for(personas.leo).post(
+        _case(case.pk, "talks/"), _talk_body(personas, commitments=rows), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["commitments"]
+    assert not case.talks.exists()
 
 
 def test_plans_commitments_and_care_measures_are_listed_and_added(client_for: ClientFor, personas: Personas) -> None:

@@ -160,6 +160,15 @@ def test_only_the_rounds_org_admin_reissues_and_only_while_open(
         tokens_reissue(actor=personas.alice, round=draft_round, unit=org.section_1)
 
 
+def test_a_unit_outside_the_rounds_scope_has_nothing_reissued(
+    org: Org, draft_round: EvaluationRound, opened: OpenedRound, personas: Personas
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        tokens_reissue(actor=personas.alice, round=draft_round, unit=org.b_office)
+    assert list(caught.value.message_dict) == ["unit"]
+    assert not AuditEvent.objects.filter(action="evaluation_round.tokens_reissue").exists()
+
+
 def self_rating(round: EvaluationRound, personas: Personas) -> IdentifiedRating:
     return IdentifiedRating.objects.get(round=round, relation=Relation.SELF, subject=personas.carl_cadre)
 

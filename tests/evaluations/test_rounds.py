@@ -68,6 +68,15 @@ def test_an_anonymity_threshold_below_2_is_refused(org: Org, personas: Personas)
     assert caught.value.message_dict["k_anonymity"] == ["The anonymity threshold k must be at least 2."]
 
 
+def test_a_round_needs_a_title_of_at_most_200_characters(org: Org, personas: Personas) -> None:
+    for title in ("", "   ", "测" * 201):
+        with translation.override("en"), pytest.raises(ValidationError) as caught:
+            create_round(personas.alice, org.district_a, title=title)
+        assert list(caught.value.message_dict) == ["title"]
+    assert not EvaluationRound.objects.exists()
+    assert create_round(personas.alice, org.district_a, title=" 测" * 100).title == ("测 " * 100).strip()
+
+
 def test_the_database_itself_refuses_weights_that_do_not_sum_to_100(draft_round: EvaluationRound) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         EvaluationRound.objects.filter(pk=draft_round.pk).update(weight_self=50)

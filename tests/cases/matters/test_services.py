@@ -318,6 +318,20 @@ def test_a_suggestion_must_be_confirmed_before_the_recommendation(personas: Pers
     assert services.matter_recommend(actor=personas.rita, matter=matter).recommended_outcome == Outcome.EXEMPT
 
 
+def test_an_evidence_note_is_at_most_4000_characters_whoever_saves_it(personas: Personas) -> None:
+    matter = investigating(personas)
+    with pytest.raises(ValidationError) as raised:
+        services.checklist_save(
+            actor=personas.rita, matter=matter, answers={"S1": AnswerInput(value="yes", note="证" * 4001)}
+        )
+    assert list(raised.value.message_dict) == ["S1"]
+    assert not ChecklistAnswer.objects.filter(matter=matter, criterion_id="S1", suggested=False).exists()
+    services.checklist_save(
+        actor=personas.rita, matter=matter, answers={"S1": AnswerInput(value="yes", note="证" * 4000)}
+    )
+    assert len(ChecklistAnswer.objects.get(matter=matter, criterion_id="S1").evidence_note) == 4000
+
+
 # --- decision: two different people --------------------------------------------------------------------
 
 
@@ -487,6 +501,17 @@ def test_the_owner_of_a_correction_task_cannot_verify_it(personas: Personas) -> 
     assert verified.verified_by == personas.rita
     with pytest.raises(InvalidTransition):
         decision_services.correction_task_verify(actor=personas.alice, task=task)
+
+
+def test_a_verification_note_is_at_most_1000_characters(personas: Personas) -> None:
+    task = decided(personas).correction_tasks.get()
+    with pytest.raises(ValidationError) as raised:
+        decision_services.correction_task_verify(actor=personas.rita, task=task, note="核" * 1001)
+    assert list(raised.value.message_dict) == ["note"]
+    task.refresh_from_db()
+    assert task.verified_at is None
+    verified = decision_services.correction_task_verify(actor=personas.rita, task=task, note="核" * 1000)
+    assert len(verified.verification_note) == 1000
 
 
 def test_a_correction_task_deadline_cannot_be_in_the_past(personas: Personas) -> None:

@@ -18,6 +18,7 @@ from cases.rectification.exceptions import AlreadyRecorded, InvalidTransition
 from cases.rectification.forms import CommitmentFormSet, TalkForm
 from cases.rectification.models import Acknowledgement, Talk, TalkKind
 from cases.rectification.selectors import case_timeline
+from cases.rectification.talk_services import CommitmentInput
 from project.audit.models import AuditEvent
 from project.documents.models import Document
 from project.documents.permissions import can_view_document
@@ -312,6 +313,19 @@ def test_a_commitment_deadline_is_not_before_the_day_of_its_talk(personas: Perso
     held_at = timezone.now() - timedelta(days=5)
     talk = record_talk(personas, case, deadline=timezone.localdate(held_at), held_at=held_at)
     assert talk.commitments.get().deadline == timezone.localdate(held_at)
+
+
+def test_a_talk_records_at_most_twenty_commitments_whoever_calls(personas: Personas) -> None:
+    case = talking(personas)
+    deadline = timezone.localdate() + timedelta(days=30)
+    many = [CommitmentInput(f"承诺事项 {i}", deadline) for i in range(talk_services.COMMITMENTS_PER_TALK_MAX + 1)]
+    with pytest.raises(ValidationError) as raised:
+        record_talk(personas, case, commitments=many)
+    assert list(raised.value.message_dict) == ["commitments"]
+    assert not Talk.objects.filter(case=case).exists()
+    # Blank rows (the form's spare ones) do not count.
+    talk = record_talk(personas, case, commitments=many[:-1] + [CommitmentInput("  ", None)] * 3)
+    assert talk.commitments.count() == talk_services.COMMITMENTS_PER_TALK_MAX
 
 
 def test_a_commitment_added_later_is_not_due_before_its_talk_or_in_the_past(personas: Personas) -> None:
