@@ -56,7 +56,7 @@ from evaluations.permissions import can_create_round, can_declare_conflict, can_
 from evaluations.sealing import seal_peer_sheets
 from project.audit.services import audit_record
 from project.org.models import Cadre, Unit
-from project.service_checks import allow
+from project.service_checks import allow, column_length
 
 if TYPE_CHECKING:
     from project.org.models import User
@@ -113,7 +113,7 @@ class RoundOptions:
         return dict(errors)
 
 
-TITLE_MAX_LENGTH = EvaluationRound._meta.get_field("title").max_length or 200
+TITLE_MAX_LENGTH = column_length(EvaluationRound, "title")
 
 
 def round_create(

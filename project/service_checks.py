@@ -1,5 +1,5 @@
-"""The checks every service starts with: who is acting, whether they may, and that a text
-they must give is there. Each app's services add their own state check (its InvalidTransition) and lock.
+"""The checks every service starts with: who is acting, whether they may, and that a text they must give is
+there and fits its column. Each app's services add their own state check (its InvalidTransition) and lock.
 
 Raises Django's PermissionDenied (a 403 with its message when it has one) and ValidationError on the named
 field (the form shows it), as the views expect.
@@ -16,6 +16,7 @@ from project.org.models import User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Model
     from django_stubs_ext import StrOrPromise
 
 
@@ -32,12 +33,13 @@ def allow(allowed: bool, message: StrOrPromise = "") -> None:
         raise PermissionDenied(message)
 
 
-def required_text(value: str | None, field: str, message: str) -> str:
-    """The text stripped of surrounding space; a blank one is an error on `field`."""
+def required_text(value: str | None, field: str, message: str, limit: int | None = None) -> str:
+    """The text stripped of surrounding space; a blank one is an error on `field`, and so is one longer than
+    `limit` characters (never cut short: what a person wrote is kept whole or refused)."""
     cleaned = (value or "").strip()
     if not cleaned:
         raise ValidationError({field: message})
-    return cleaned
+    return cleaned if limit is None else bounded_text(cleaned, field, limit)
 
 
 def bounded_text(value: str | None, field: str, limit: int) -> str:
@@ -49,3 +51,11 @@ def bounded_text(value: str | None, field: str, limit: int) -> str:
         message = _("At most %(limit)s characters (this text has %(length)s).")
         raise ValidationError({field: message % {"limit": limit, "length": len(cleaned)}})
     return cleaned
+
+
+def column_length(model: type[Model], field: str) -> int:
+    """The most characters the model's text column holds (its max_length): the limit a service checks."""
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return length

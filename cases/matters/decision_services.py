@@ -37,7 +37,7 @@ from project.documents.services import document_request
 from project.oncommit import enqueue_on_commit
 from project.org.models import CadreMark, MarkKind, User
 from project.org.selectors import people_of
-from project.service_checks import acting_person, allow, bounded_text, required_text
+from project.service_checks import acting_person, allow, bounded_text, column_length, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -356,9 +356,12 @@ def filing_record(
         locked = lock_matter(matter)
         require(locked.state == MatterState.DECIDED, wrong_state_message(locked))
         allow(permissions.can_record_outcome_steps(person, locked))
-        locked.filed_with = required_text(filed_with, "filed_with", _("Name the body the decision was filed with."))[
-            :200
-        ]
+        locked.filed_with = required_text(
+            filed_with,
+            "filed_with",
+            _("Name the body the decision was filed with."),
+            limit=column_length(AccountabilityMatter, "filed_with"),
+        )
         locked.filed_on = filed_on
         locked.filing_recorded_at = timezone.now()
         locked.save()

@@ -47,7 +47,7 @@ from cases.matters.workdays import add_months, add_working_days
 from project.audit.services import audit_record
 from project.org.models import Cadre, Role, User
 from project.org.selectors import role_holders
-from project.service_checks import acting_person, allow, bounded_text, required_text
+from project.service_checks import acting_person, allow, bounded_text, column_length, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -107,6 +107,9 @@ def _check_received_on(received_on: date | None) -> None:
         raise ValidationError({"received_on": _("The date received cannot be in the future.")})
 
 
+TITLE_MAX_LENGTH = column_length(AccountabilityMatter, "title")
+
+
 def matter_receive(
     *,
     actor: AnyUser,
@@ -123,14 +126,14 @@ def matter_receive(
     """
     person = acting_person(actor)
     allow(permissions.can_receive_matter(person, cadre))
-    title = required_text(title, "title", _("Give the matter a title."))
+    title = required_text(title, "title", _("Give the matter a title."), limit=TITLE_MAX_LENGTH)
     facts = required_text(facts, "facts", _("Describe the facts."))
     _check_received_on(received_on)
     with transaction.atomic():
         matter = AccountabilityMatter.objects.create(
             cadre=cadre,
             unit_id=cadre.unit_id,
-            title=title[:200],
+            title=title,
             facts=facts,
             is_inaction=is_inaction,
             received_on=received_on or timezone.localdate(),

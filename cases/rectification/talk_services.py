@@ -45,7 +45,7 @@ from cases.rectification.services import (
 )
 from project.documents.services import document_request
 from project.org.models import Cadre, User
-from project.service_checks import acting_person, allow, required_text
+from project.service_checks import acting_person, allow, column_length, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -122,8 +122,10 @@ def _check_kind(kind: str) -> None:
         raise ValidationError({"kind": _("Choose the kind of talk.")})
 
 
-# The most follow-up commitments one talk records (the talk form offers as many).
+# The most follow-up commitments one talk records (the talk form offers as many); the longest texts (the columns).
 COMMITMENTS_PER_TALK_MAX = 20
+COMMITMENT_MAX_LENGTH = column_length(Commitment, "text")
+PLACE_MAX_LENGTH = column_length(Talk, "place")
 
 
 def _commitments(inputs: Sequence[CommitmentInput]) -> list[CommitmentInput]:
@@ -133,8 +135,9 @@ def _commitments(inputs: Sequence[CommitmentInput]) -> list[CommitmentInput]:
         text = (item.text or "").strip()
         if not text:
             continue
-        if len(text) > 500:
-            raise ValidationError({"commitments": _("A commitment must be at most 500 characters long.")})
+        if len(text) > COMMITMENT_MAX_LENGTH:
+            message = _("A commitment must be at most %(limit)s characters long.")
+            raise ValidationError({"commitments": message % {"limit": COMMITMENT_MAX_LENGTH}})
         if len(cleaned) == COMMITMENTS_PER_TALK_MAX:
             message = _("A talk records at most %(limit)s commitments; add more later on the plan page.")
             raise ValidationError({"commitments": message % {"limit": COMMITMENTS_PER_TALK_MAX}})
@@ -170,7 +173,7 @@ def talk_create(
         require(locked.state in TALK_STATES, wrong_state_message(locked))
         allow(permissions.can_record_talk_case(person, locked))
         _check_kind(kind)
-        place = required_text(place, "place", _("Say where the talk took place."))
+        place = required_text(place, "place", _("Say where the talk took place."), limit=PLACE_MAX_LENGTH)
         purpose = required_text(purpose, "purpose", _("Give the reason for the talk (事由)."))
         content = required_text(content, "content", _("Record the main content."))
         held_at = held_at or timezone.now()
@@ -193,7 +196,7 @@ def talk_create(
             case=locked,
             kind=kind,
             held_at=held_at,
-            place=place[:200],
+            place=place,
             talker=person,
             talker_name=talker_name,
             talker_unit=talker_unit,
@@ -249,7 +252,7 @@ def talk_update(
         allow(permissions.can_edit_talk(person, locked))
         _check_kind(kind)
         locked.kind = kind
-        locked.place = required_text(place, "place", _("Say where the talk took place."))[:200]
+        locked.place = required_text(place, "place", _("Say where the talk took place."), limit=PLACE_MAX_LENGTH)
         locked.purpose = required_text(purpose, "purpose", _("Give the reason for the talk (事由)."))
         locked.content = required_text(content, "content", _("Record the main content."))
         locked.statement = (statement or "").strip()
@@ -356,7 +359,7 @@ def commitment_add(
             if talk.case_id != locked.pk:
                 raise ValidationError({"talk": _("That talk belongs to another case.")})
             require(not talk.is_signed, _signed_message(talk), "signed")
-        text = required_text(text, "text", _("Write the commitment."))[:500]
+        text = required_text(text, "text", _("Write the commitment."), limit=COMMITMENT_MAX_LENGTH)
         check_deadline(deadline, talk_day=timezone.localdate(talk.held_at) if talk is not None else None)
         commitment = Commitment.objects.create(case=locked, talk=talk, text=text, deadline=deadline, created_by=person)
         audit(person, "case.commitment_add", locked, f"added commitment #{commitment.pk} to case #{locked.pk}")

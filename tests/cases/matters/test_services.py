@@ -125,6 +125,14 @@ def test_a_reviewer_may_not_accept(personas: Personas) -> None:
         services.matter_accept(actor=personas.rita, matter=applied(personas))
 
 
+def test_a_title_longer_than_its_column_is_refused_not_cut_short(personas: Personas) -> None:
+    with pytest.raises(ValidationError) as raised:
+        received(personas, title="招" * 201)
+    assert list(raised.value.message_dict) == ["title"]
+    assert not AccountabilityMatter.objects.exists()
+    assert received(personas, title="招" * 200).title == "招" * 200
+
+
 def test_a_received_matter_cannot_be_accepted_before_the_application(personas: Personas) -> None:
     with pytest.raises(InvalidTransition):
         services.matter_accept(actor=personas.alice, matter=received(personas))
@@ -600,6 +608,17 @@ def test_an_auditor_never_writes(personas: Personas) -> None:
         decision_services.feedback_record(actor=personas.audrey, matter=matter, text="x")
     with pytest.raises(PermissionDenied):
         decision_services.filing_record(actor=personas.audrey, matter=matter, filed_on=date(2025, 1, 1), filed_with="x")
+
+
+def test_the_filing_body_is_refused_when_longer_than_its_column(personas: Personas) -> None:
+    matter = decided(personas)
+    with pytest.raises(ValidationError) as raised:
+        decision_services.filing_record(
+            actor=personas.alice, matter=matter, filed_on=timezone.localdate(), filed_with="纪" * 201
+        )
+    assert list(raised.value.message_dict) == ["filed_with"]
+    matter.refresh_from_db()
+    assert matter.filed_with == ""
 
 
 # --- pre-registration ----------------------------------------------------------------------------------

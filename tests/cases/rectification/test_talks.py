@@ -328,6 +328,20 @@ def test_a_talk_records_at_most_twenty_commitments_whoever_calls(personas: Perso
     assert talk.commitments.count() == talk_services.COMMITMENTS_PER_TALK_MAX
 
 
+def test_a_place_or_commitment_longer_than_its_column_is_refused_not_cut_short(personas: Personas) -> None:
+    case = talking(personas)
+    with pytest.raises(ValidationError) as raised:
+        record_talk(personas, case, place="会" * 201)
+    assert list(raised.value.message_dict) == ["place"]
+    talk = record_talk(personas, case, place="会" * 200)
+    with pytest.raises(ValidationError) as raised:
+        talk_services.commitment_add(
+            actor=personas.leo, case=case, talk=talk, text="诺" * 501, deadline=timezone.localdate()
+        )
+    assert list(raised.value.message_dict) == ["text"]
+    assert talk.commitments.count() == 1  # record_talk's own
+
+
 def test_a_commitment_added_later_is_not_due_before_its_talk_or_in_the_past(personas: Personas) -> None:
     case = talking(personas)
     held_at = timezone.now() - timedelta(days=5)
