@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
+# The longest handover reason (kept in the audit trail, which has no column of its own to bound it).
 REASON_MAX = 500
 
 
@@ -60,7 +61,7 @@ def case_reassign_leader(*, actor: AnyUser, case: RectificationCase, leader: Use
         if locked.state not in LEADER_STATES or previous is None:
             raise InvalidTransition(wrong_state_message(locked))
         allow(permissions.can_reassign_leader_case(person, locked))
-        cleaned = required_text(reason, "reason", _("Give the reason for the handover."))[:REASON_MAX]
+        cleaned = required_text(reason, "reason", _("Give the reason for the handover."), limit=REASON_MAX)
         if leader.pk == locked.leader_id:
             raise ValidationError({"leader": _("This person already leads the case.")})
         if not permissions.can_lead_case(leader, locked) or _on_visit_team(leader, locked):

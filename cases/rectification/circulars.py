@@ -25,7 +25,7 @@ from cases.rectification.services import audit, require
 from project.audit.services import AuditEntry, audit_record_many
 from project.documents.services import document_request
 from project.org.models import Unit, User
-from project.service_checks import acting_person, allow, required_text
+from project.service_checks import acting_person, allow, column_length, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -82,13 +82,22 @@ def circular_create(
     """
     person = acting_person(actor)
     allow(permissions.can_draft_circular(person, unit))
-    title = required_text(title, "title", _("Write the title.")).strip("《》")
+    title = required_text(title, "title", _("Write the title."), limit=column_length(Circular, "title")).strip("《》")
     if not (title.startswith(TITLE_PREFIX) and title.endswith(TITLE_SUFFIX)):
         raise ValidationError({"title": _("The title reads 关于……的通报.")})
     fields = {
-        "issuing_body": required_text(issuing_body, "issuing_body", _("Name the issuing body.")),
-        "issuer_code": required_text(issuer_code, "issuer_code", _("Give the issuer code, e.g. 东组通.")),
-        "addressees": required_text(addressees, "addressees", _("Name the addressees (主送).")),
+        "issuing_body": required_text(
+            issuing_body, "issuing_body", _("Name the issuing body."), limit=column_length(Circular, "issuing_body")
+        ),
+        "issuer_code": required_text(
+            issuer_code,
+            "issuer_code",
+            _("Give the issuer code, e.g. 东组通."),
+            limit=column_length(Circular, "issuer_code"),
+        ),
+        "addressees": required_text(
+            addressees, "addressees", _("Name the addressees (主送)."), limit=column_length(Circular, "addressees")
+        ),
         "facts": required_text(facts, "facts", _("State the facts.")),
         "decision": required_text(decision, "decision", _("State the handling decision and its basis.")),
         "nature": required_text(nature, "nature", _("State the nature and harm.")),

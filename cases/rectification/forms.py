@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from cases.rectification.assignment import REASON_MAX
 from cases.rectification.models import (
     CareKind,
     CaseState,
@@ -193,7 +194,9 @@ class ReassignLeaderForm(AssignLeaderForm):
     """Handing an open case over to another leader in charge: who, and why."""
 
     leader = LeaderChoiceField(label=_("new leader in charge"), queryset=User.objects.none())
-    reason = forms.CharField(label=_("reason for the handover"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("reason for the handover"), widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX
+    )
 
 
 class PlanForm(StyledForm):

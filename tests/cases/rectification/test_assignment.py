@@ -147,6 +147,15 @@ def test_the_handover_needs_a_reason(personas: Personas, lena: User) -> None:
     assert "reason" in raised.value.message_dict
 
 
+def test_a_handover_reason_longer_than_500_characters_is_refused_not_cut_short(personas: Personas, lena: User) -> None:
+    case = talking(personas)
+    with pytest.raises(ValidationError) as raised:
+        case_reassign_leader(actor=personas.alice, case=case, leader=lena, reason="因" * 501)
+    assert list(raised.value.message_dict) == ["reason"]
+    case.refresh_from_db()
+    assert case.leader == personas.leo
+
+
 def test_the_case_cannot_be_handed_to_its_current_leader(personas: Personas) -> None:
     with pytest.raises(ValidationError) as raised:
         case_reassign_leader(actor=personas.alice, case=talking(personas), leader=personas.leo, reason=REASON)

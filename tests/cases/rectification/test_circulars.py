@@ -142,6 +142,22 @@ def test_a_title_not_of_the_official_form_is_refused(org: Org, personas: Persona
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("field", "length"), [("issuing_body", 201), ("issuer_code", 21), ("addressees", 501)])
+def test_a_heading_longer_than_its_column_is_refused_on_its_field(
+    org: Org, personas: Personas, field: str, length: int
+) -> None:
+    # On PostgreSQL the column would refuse it with a server error; the service says which field instead.
+    fields = {
+        "issuing_body": "区委组织部", "issuer_code": "东组通", "title": TITLE, "addressees": "各单位",
+        "facts": "事实", "decision": "决定", "nature": "性质", "requirements": "要求",
+    }  # fmt: skip
+    with pytest.raises(ValidationError) as raised:
+        circulars.circular_create(actor=personas.alice, unit=org.district_a, **(fields | {field: "字" * length}))
+    assert list(raised.value.message_dict) == [field]
+    assert not Circular.objects.exists()
+
+
+@pytest.mark.django_db
 def test_only_a_confirmed_target_is_named_whatever_the_page_offered(org: Org, personas: Personas) -> None:
     # The service's own rule, so that the API names no nominated case either.
     pending = nominated(personas)
