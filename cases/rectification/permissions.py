@@ -121,12 +121,20 @@ def can_lead_case(candidate: User, case: RectificationCase) -> bool:
         return False
     if not has_role(candidate, Role.LEADER, case.unit):
         return False
-    own = Cadre.objects.filter(user=candidate).select_related("unit").first()
+    own = _own_cadre(candidate)
     if own is None:
         return True
     if own.pk == case.cadre_id:
         return False
     return not (own.unit.path.startswith(case.unit.path) and own.unit.path != case.unit.path)
+
+
+def _own_cadre(user: User) -> Cadre | None:
+    """The user's own cadre record, if any (no query when the caller loaded it: select_related("cadre__unit"))."""
+    try:
+        return user.cadre
+    except Cadre.DoesNotExist:
+        return None
 
 
 def can_record_talk_case(user: AnyUser, case: RectificationCase) -> bool:

@@ -23,6 +23,7 @@ from cases.rectification.models import (
 )
 from project.audit.models import AuditEvent
 from project.org.models import Cadre, Role, Unit, User
+from project.org.permissions import with_grants
 from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
@@ -193,8 +194,8 @@ def leader_drafts(*, user: AnyUser) -> QuerySet[Talk]:
 
 def leader_candidates(case: RectificationCase) -> list[User]:
     """Users who may lead this case: leaders over its unit, neither the cadre nor a subordinate."""
-    users = role_holders(Role.LEADER, case.unit).order_by("display_name", "username")
-    return [user for user in users if permissions.can_lead_case(user, case)]
+    users = role_holders(Role.LEADER, case.unit).select_related("cadre__unit").order_by("display_name", "username")
+    return [user for user in with_grants(users) if permissions.can_lead_case(user, case)]
 
 
 def recorder_choices(*, user: AnyUser, case: RectificationCase) -> QuerySet[Cadre]:

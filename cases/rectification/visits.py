@@ -10,6 +10,7 @@ from cases.rectification import permissions
 from cases.rectification.models import RectificationCase
 from cases.rectification.visit_models import VisitAttachment, VisitObservation, VisitPlan
 from project.org.models import Role, User
+from project.org.permissions import with_grants
 from project.org.selectors import role_holders
 
 if TYPE_CHECKING:
@@ -71,4 +72,4 @@ def attachment_get_visible(*, user: AnyUser, pk: int) -> VisitAttachment | None:
 def team_candidates(case: RectificationCase) -> list[User]:
     """Users who may join a visit of this case: inspectors over its unit, never the cadre or the leader."""
     users = role_holders(Role.INSPECTOR, case.unit).order_by("display_name", "username")
-    return [user for user in users if permissions.can_join_visit_team(user, case)]
+    return [user for user in with_grants(users) if permissions.can_join_visit_team(user, case)]

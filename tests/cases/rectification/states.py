@@ -12,8 +12,9 @@ from cases.rectification import period_services, services, talk_services, verdic
 from cases.rectification.models import RectificationCase, Talk, TalkKind
 from cases.rectification.services import RoundRef
 from cases.rectification.talk_services import CommitmentInput
-from project.org.models import Cadre, Unit
-from tests.conftest import Personas
+from project.org.models import Cadre, Role, Unit, User
+from project.org.services import role_grant
+from tests.conftest import Personas, make_cadre, make_user
 
 ROUND = RoundRef(id=7, title="2026年上半年干部作风测评")
 PEER_COMMENT = "经常上班时间看视频，群众办事找不到人"
@@ -24,6 +25,19 @@ EVIDENCE: dict[str, Any] = {
     "peer_comments": [PEER_COMMENT],
 }
 DETERMINATION = "经单位评议和组织评定，确定为重点整治对象。"
+
+
+def more_staff(role: Role, unit: Unit, count: int) -> list[User]:
+    """`count` more holders of `role` over `unit`, every other one with a cadre record there (as staff are):
+    enough to see whether a page's queries grow with the people it offers."""
+    users = []
+    for index in range(count):
+        user = make_user(f"{role}-{unit.code}-{index}".lower(), f"员工{index}")
+        role_grant(actor=None, user=user, role=role, unit=unit)
+        if index % 2:
+            make_cadre(unit, f"{unit.code}-S{index}", f"员工{index}", user=user, post="副科长")
+        users.append(user)
+    return users
 
 
 def nominated(personas: Personas, cadre: Cadre | None = None, round_ref: RoundRef | None = ROUND) -> RectificationCase:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.rectification import period_services, visit_services
@@ -21,6 +23,7 @@ from project.org.services import role_grant
 from tests.cases.rectification.states import (
     closed_rectified,
     confirmed,
+    more_staff,
     nominated,
     rectifying,
     signed,
@@ -54,6 +57,20 @@ def reassign_url(case: RectificationCase) -> str:
 
 def detail_url(case: RectificationCase) -> str:
     return reverse("cases:rectification:detail", kwargs={"pk": case.pk})
+
+
+def test_the_handover_page_costs_the_same_queries_for_one_candidate_or_five(
+    org: Org, personas: Personas, lena: User, django_assert_num_queries: Any
+) -> None:
+    case = talking(personas)
+    client = login(Client(), personas.alice)
+    client.get(reassign_url(case))  # warm
+    with CaptureQueriesContext(connection) as one:
+        client.get(reassign_url(case))
+    more_staff(Role.LEADER, org.bureau, 4)
+    assert len(reassign_candidates(case)) == 5
+    with django_assert_num_queries(len(one)):
+        client.get(reassign_url(case))
 
 
 # --- the service ----------------------------------------------------------------------------------------

@@ -10,16 +10,19 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cases.rectification import services, talk_services
+from cases.rectification import selectors, services, talk_services
 from cases.rectification.models import CaseState, RectificationCase, Talk
 from project.audit.models import AuditEvent
-from project.org.models import User
+from project.org.models import Role, User
 from tests.cases.rectification.states import (
     DETERMINATION,
     PEER_COMMENT,
+    confirmed,
+    more_staff,
     nominated,
     ready_to_rectify,
     record_talk,
@@ -29,7 +32,7 @@ from tests.cases.rectification.states import (
     talking,
     verifying,
 )
-from tests.conftest import Personas
+from tests.conftest import Org, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -575,6 +578,21 @@ def test_the_case_page_query_count_does_not_grow_with_its_talks(
         talk_services.talk_sign(actor=personas.leo, talk=record_talk(personas, case))
     with django_assert_num_queries(detail_queries()):
         client.get(case_url("detail", case))
+
+
+def test_the_page_of_a_case_awaiting_its_leader_costs_the_same_queries_for_one_candidate_or_five(
+    client: Client, org: Org, personas: Personas, django_assert_num_queries: Any
+) -> None:
+    case = confirmed(personas)
+    login(client, personas.alice)
+    client.get(case_url("detail", case))  # warm
+    with CaptureQueriesContext(connection) as one:
+        client.get(case_url("detail", case))
+    more_staff(Role.LEADER, org.bureau, 4)
+    assert len(selectors.leader_candidates(case)) == 5
+    with django_assert_num_queries(len(one)):
+        page = client.get(case_url("detail", case))
+    assert "员工3" in page.content.decode()  # the candidates are offered
 
 
 def test_the_leaders_page_lists_talks_due_and_records_to_sign(client: Client, personas: Personas) -> None:

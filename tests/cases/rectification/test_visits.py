@@ -18,15 +18,15 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.matters.workdays import is_working_day
-from cases.rectification import period_services, permissions, visit_services
+from cases.rectification import period_services, permissions, visit_services, visits
 from cases.rectification.exceptions import InvalidTransition
 from cases.rectification.models import CaseState, RectificationCase
 from cases.rectification.visit_models import VisitPlan, VisitVerdict
 from project.audit.models import AuditEvent
-from project.org.models import User
-from tests.cases.rectification.states import closed_rectified, rectifying, talking, verifying
+from project.org.models import Role, User
+from tests.cases.rectification.states import closed_rectified, more_staff, rectifying, talking, verifying
 from tests.cases.rectification.visit_states import executed, planned, sealed, window
-from tests.conftest import Personas
+from tests.conftest import Org, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +302,20 @@ def test_the_case_visits_page_costs_the_same_queries_for_one_plan_or_three(
     sealed(personas, case)
     planned(personas, case)
     with django_assert_max_num_queries(len(one)):
+        client.get(url("case_visits", pk=case.pk))
+
+
+def test_the_case_visits_page_costs_the_same_queries_for_one_inspector_or_five(
+    org: Org, personas: Personas, django_assert_num_queries: Any
+) -> None:
+    case = verifying(personas)
+    client = login(Client(), personas.alice)
+    client.get(url("case_visits", pk=case.pk))  # warm
+    with CaptureQueriesContext(connection) as one:
+        client.get(url("case_visits", pk=case.pk))
+    more_staff(Role.INSPECTOR, org.district_a, 4)
+    assert len(visits.team_candidates(case)) == 5
+    with django_assert_num_queries(len(one)):
         client.get(url("case_visits", pk=case.pk))
 
 
