@@ -375,10 +375,12 @@ def round_publish(*, actor: User, round: EvaluationRound) -> EvaluationRound:
             raise InvalidTransition(_("Identify the candidates first: a round is published with its frozen results."))
         locked.publish()
         locked.save()
+        # The receivers (the cases' nominations) lock rows: before the audit event, whose chain lock is held
+        # until commit, so that nobody holding one of those rows waits for that lock while we wait for them.
+        signals.results_published.send(sender=EvaluationRound, round=locked, actor=actor)
         audit_record(
             actor=actor, action="evaluation_round.publish", obj=locked, summary=f"published round {locked.title}"
         )
-        signals.results_published.send(sender=EvaluationRound, round=locked, actor=actor)
     return locked
 
 

@@ -170,14 +170,30 @@ def _next_serial(issuer_code: str, year: int) -> int:
 def circular_publish(*, actor: AnyUser, circular: Circular, on: date | None = None) -> Circular:
     """Publish: give the number (issuer code, year, next serial) and request the PDF on commit.
 
-    Requires: approved; the organization department over the issuing unit.
+    Requires: approved; the organization department over the issuing unit; every case it names still a
+    confirmed target (`NAMEABLE_STATES`: a case closed as rectified since the draft is never named in public).
     Raises InvalidTransition, PermissionDenied.
     """
     person = acting_person(actor)
     with transaction.atomic():
+        # The named cases first, then the circular (a case closing locks itself, then its circulars): none of
+        # them can close between this check and the publication.
+        named = list(
+            RectificationCase.objects.select_for_update(of=("self",))
+            .filter(circulars=circular.pk)
+            .select_related("cadre")
+            .order_by("pk")
+        )
         locked = _lock_circular(circular)
         require(can_proceed(locked.publish), _wrong_state(locked))
         allow(permissions.can_publish_circular(person, locked))
+        gone = [case.cadre.name for case in named if case.state not in NAMEABLE_STATES]
+        require(
+            not gone,
+            _("This circular names %(names)s, whose case is no longer open for naming; draft a new circular.")
+            % {"names": "、".join(gone)},
+            "named_case_closed",
+        )
         day = on or timezone.localdate()
         serial = _next_serial(locked.issuer_code, day.year)
         locked.publish(year=day.year, serial=serial, on=day, at=timezone.now())
@@ -207,8 +223,10 @@ def flag_for_withdrawal(case: RectificationCase) -> int:
 
     Called inside `case_close_rectified`'s transaction; acts as the system. Returns how many were flagged.
     """
+    # Locked, and read again once locked (a withdrawal may be committing): only those still published.
     flagged = list(
-        Circular.objects.filter(cases=case, state=CircularState.PUBLISHED, needs_withdrawal=False)
+        Circular.objects.select_for_update(of=("self",))
+        .filter(cases=case, state=CircularState.PUBLISHED, needs_withdrawal=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -31,12 +31,12 @@ from cases.rectification.visit_models import VisitObservation, VisitPlan
 from project.documents.models import Document, DocumentStatus
 from project.documents.registry import register_document_kind
 from project.documents.services import document_key, document_request
+from project.org.models import User
 from project.service_checks import acting_person
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from project.org.models import User
 
 KIND = "case_dossier"
 TEMPLATE_VERSION = "2"  # 2: the timeline shows translated labels, not the stored summaries
@@ -54,6 +54,8 @@ def case_dossier_request(*, actor: User | AnonymousUser, case: RectificationCase
     if not permissions.can_request_dossier_case(person, case):
         raise PermissionDenied
     with transaction.atomic():
+        # The requester's row: the same request sent twice at once finds the first one's dossier, not a second.
+        User.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
         pending = dossiers_of(user=person, case=case).filter(status=DocumentStatus.PENDING).first()
         prefix = document_key(kind=KIND, obj=case) + ":"
         key = (

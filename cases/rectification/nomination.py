@@ -17,6 +17,7 @@ from cases.rectification.models import RectificationCase
 from cases.rectification.services import RoundRef, case_nominate
 from evaluations import results
 from evaluations.models import EvaluationRound, SubjectResult
+from project.org.models import Cadre
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,12 @@ def round_candidates_nominate(*, round: EvaluationRound) -> Nominations:
     """Nominate every frozen candidate of `round` (the system acting); returns what was done."""
     ref = RoundRef(id=round.pk, title=round.title)
     outcome = Nominations()
-    for result in results.result_list(round=round, candidates_only=True):
+    candidates = list(results.result_list(round=round, candidates_only=True))
+    # Every candidate's row at once, in one order, before the first nomination writes its audit event: a case
+    # opened by hand for one of them (cadre row, then the chain lock) then cannot deadlock with this.
+    rows = Cadre.objects.select_for_update(of=("self",)).filter(pk__in=[r.cadre.pk for r in candidates]).order_by("pk")
+    list(rows.values_list("pk", flat=True))
+    for result in candidates:
         try:
             case = case_nominate(
                 actor=None,

@@ -204,11 +204,13 @@ def case_close_rectified(*, actor: AnyUser, case: RectificationCase) -> Rectific
         locked.close_rectified(at=now)
         save_case(locked)
         _close_mark(locked, "closed, rectified (销号)")
-        audit(person, "case.close_rectified", locked, f"closed case #{locked.pk} as rectified (销号)")
         # Imported here: circulars.py imports this module's helpers.
         from cases.rectification import circulars
 
+        # Before the audit event: its chain lock is held until commit, and a withdrawal holding a circular's
+        # row would wait for it while this waited for that row (a deadlock, seen on PostgreSQL).
         circulars.flag_for_withdrawal(locked)
+        audit(person, "case.close_rectified", locked, f"closed case #{locked.pk} as rectified (销号)")
     return locked
 
 

@@ -184,7 +184,8 @@ def _create_case(
 ) -> RectificationCase:
     # Lock the cadre's row: two nominations of one cadre at once serialize here, and the second one
     # sees the first one's open case.
-    Cadre.objects.select_for_update().filter(pk=cadre.pk).values_list("pk", flat=True).first()
+    # `of=("self",)`: not the unit rows the cadre's default ordering joins.
+    Cadre.objects.select_for_update(of=("self",)).filter(pk=cadre.pk).values_list("pk", flat=True).first()
     current = RectificationCase.objects.filter(cadre=cadre, state__in=OPEN_STATES).first()
     if current is not None:
         raise InvalidTransition(

@@ -63,7 +63,11 @@ class CommitmentInput:
 
 
 def _lock_talk(talk: Talk) -> Talk:
-    locked = Talk.objects.select_for_update(of=("self",)).select_related("case__cadre", "case__unit").get(pk=talk.pk)
+    """The talk's row locked after its case's (the order every service here takes them): what a step checks of
+    the case (open, who leads it) then stays true until it commits, whatever a withdrawal or handover does."""
+    case = lock_case(talk.case_id)
+    locked = Talk.objects.select_for_update(of=("self",)).get(pk=talk.pk)
+    locked.case = case
     return locked
 
 
@@ -374,11 +378,9 @@ def commitment_mark_done(*, actor: AnyUser, commitment: Commitment) -> Commitmen
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = (
-            Commitment.objects.select_for_update(of=("self",))
-            .select_related("case__cadre", "case__unit")
-            .get(pk=commitment.pk)
-        )
+        case = lock_case(commitment.case_id)  # first, as everywhere: the case's state holds until commit
+        locked = Commitment.objects.select_for_update(of=("self",)).get(pk=commitment.pk)
+        locked.case = case
         require(locked.status == CommitmentStatus.OPEN, _("This commitment is already done."), "done")
         require(locked.case.is_open, wrong_state_message(locked.case))
         allow(permissions.can_mark_commitment_done(person, locked))

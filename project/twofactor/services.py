@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django_otp import devices_for_user, match_token
 from django_otp.models import Device
@@ -11,9 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from project.audit.services import audit_record
-
-if TYPE_CHECKING:
-    from project.org.models import User
+from project.org.models import User
 
 BACKUP_TOKEN_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator"
@@ -29,9 +25,12 @@ def totp_device_pending(*, user: User) -> TOTPDevice:
 
     The same key is shown until it is confirmed, so reloading the page does not invalidate a scan.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    with transaction.atomic():
+        # The user's row first: two enrolment pages opened at once must show the same key, not make two.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
@@ -42,8 +41,8 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> list[s
     device's own throttling applies). Replaces any earlier backup codes.
     """
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
-        if not locked.verify_token(token):
+        locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+        if locked is None or not locked.verify_token(token):  # None: the same form, sent twice, confirmed it
             return None
         locked.confirmed = True
         locked.save(update_fields=["confirmed"])

@@ -60,6 +60,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
             if tokens is not None:
                 django_otp.login(request, device)
                 return render(request, "twofactor/backup_tokens.html", {"tokens": tokens, "next": _next_url(request)})
+            if services.has_confirmed_device(user):  # the form sent twice: the first one enrolled the person
+                return redirect(_next_url(request) if _is_verified(request) else "twofactor:verify")
             form.add_error("token", _("This code does not match. Check the time on your phone and try the new code."))
     secret = b32encode(device.bin_key).decode()
     context = {
