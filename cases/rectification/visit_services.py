@@ -87,7 +87,16 @@ def _check_window_open(plan: VisitPlan) -> None:
 
 
 def _lock_plan(plan: VisitPlan) -> VisitPlan:
-    return VisitPlan.objects.select_for_update(of=("self",)).select_related("case__cadre", "case__unit").get(pk=plan.pk)
+    """The plan's row locked after its case's (the order of every case step), and the case still one whose visits
+    go on: sealing, observing and the verdict stop once it is closed, withdrawn or back before its period."""
+    case = lock_case(plan.case_id)
+    locked = VisitPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
+    locked.case = case
+    require(
+        case.state in VISIT_STATES,
+        _("The case is %(state)s: its unannounced visits are over.") % {"state": case.get_state_display()},
+    )
+    return locked
 
 
 def visit_plan_create(

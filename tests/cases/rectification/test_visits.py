@@ -319,6 +319,22 @@ def test_the_case_visits_page_costs_the_same_queries_for_one_inspector_or_five(
         client.get(url("case_visits", pk=case.pk))
 
 
+def test_a_visit_of_a_case_withdrawn_meanwhile_is_neither_sealed_observed_nor_judged(personas: Personas) -> None:
+    case = verifying(personas)
+    unsealed, open_visit = planned(personas, case), sealed(personas, case)
+    period_services.case_withdraw(actor=personas.alice, case=case, reason="transferred")
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_plan_seal(actor=personas.alice, plan=unsealed)
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_observation_add(actor=personas.ivy, plan=open_visit, text="10:35 在办公室")
+    with pytest.raises(InvalidTransition):
+        visit_services.visit_execute(actor=personas.ivy, plan=open_visit, verdict=VisitVerdict.IMPROVED)
+    open_visit.refresh_from_db()
+    unsealed.refresh_from_db()
+    assert (unsealed.sealed_at, open_visit.executed_at) == (None, None)
+    assert not open_visit.observations.exists()
+
+
 def test_no_visit_can_be_planned_before_the_rectification_period(personas: Personas) -> None:
     case = talking(personas)
     response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), personas.alice).get(url("case_visits", pk=case.pk))
