@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import COMMENT_MAX_LENGTH, Frequency, Grade, Manifestation, PeerGroupMode
-from evaluations.services import RatingInput, RoundOptions
+from evaluations.services import GROUP_SIZE_MAX, K_ANONYMITY_MAX, SHARE_DENOMINATOR_MAX, RatingInput, RoundOptions
 from project.org.models import Cadre, Unit, UnitQuerySet
 
 _OPTION_FIELDS = tuple(RoundOptions.__dataclass_fields__)
@@ -40,15 +40,18 @@ class RoundForm(forms.Form):
         label=_("anonymity threshold k"),
         initial=3,
         min_value=2,
+        max_value=K_ANONYMITY_MAX,
         error_messages={"min_value": _("The anonymity threshold k must be at least 2.")},
         help_text=_("A peer group with fewer sheets is shown as “insufficient ratings”, never as a number."),
     )
     composite_threshold = forms.DecimalField(
         label=_("composite threshold"), initial=Decimal("2.00"), max_digits=3, decimal_places=2
     )
-    unfavourable_share_numerator = forms.IntegerField(label=_("unfavourable share: numerator"), initial=1, min_value=1)
+    unfavourable_share_numerator = forms.IntegerField(
+        label=_("unfavourable share: numerator"), initial=1, min_value=1, max_value=SHARE_DENOMINATOR_MAX
+    )
     unfavourable_share_denominator = forms.IntegerField(
-        label=_("unfavourable share: denominator"), initial=3, min_value=1
+        label=_("unfavourable share: denominator"), initial=3, min_value=1, max_value=SHARE_DENOMINATOR_MAX
     )
     gap_threshold = forms.DecimalField(
         label=_("self-vs-others gap threshold"), initial=Decimal("1.50"), max_digits=3, decimal_places=2
@@ -56,8 +59,10 @@ class RoundForm(forms.Form):
     peer_group_mode = forms.ChoiceField(
         label=_("peer groups"), choices=PeerGroupMode.choices, initial=PeerGroupMode.SAME_UNIT
     )
-    small_unit_size = forms.IntegerField(label=_("small group size"), initial=15, min_value=2)
-    min_peer_sheets = forms.IntegerField(label=_("minimum peer sheets per cadre"), initial=8, min_value=1)
+    small_unit_size = forms.IntegerField(label=_("small group size"), initial=15, min_value=2, max_value=GROUP_SIZE_MAX)
+    min_peer_sheets = forms.IntegerField(
+        label=_("minimum peer sheets per cadre"), initial=8, min_value=1, max_value=GROUP_SIZE_MAX
+    )
 
     def __init__(self, *args: Any, scopes: UnitQuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

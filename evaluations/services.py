@@ -67,6 +67,12 @@ BATCH = 1000
 # --- Round settings -------------------------------------------------------------------------------
 
 
+# The largest settings a round takes (its columns are small integers; beyond these the method means nothing).
+K_ANONYMITY_MAX = 50
+SHARE_DENOMINATOR_MAX = 100
+GROUP_SIZE_MAX = 1000
+
+
 @dataclass(frozen=True)
 class RoundOptions:
     """A round's configurable rules, with the method's defaults."""
@@ -97,19 +103,28 @@ class RoundOptions:
                 errors[name].append(_("A weight is a percentage between 0 and 100."))
         if self.k_anonymity < 2:
             errors["k_anonymity"].append(_("The anonymity threshold k must be at least 2."))
+        elif self.k_anonymity > K_ANONYMITY_MAX:
+            errors["k_anonymity"].append(
+                _("The anonymity threshold k is at most %(max)s: a larger one would withhold every group.")
+                % {"max": K_ANONYMITY_MAX}
+            )
         for name in ("composite_threshold", "gap_threshold"):
             if not Decimal(0) < getattr(self, name) <= Decimal(SCORE_MAX):
                 errors[name].append(_("A threshold lies above 0 and at most 4."))
-        if not 1 <= self.unfavourable_share_numerator <= self.unfavourable_share_denominator:
+        if not 1 <= self.unfavourable_share_numerator <= self.unfavourable_share_denominator <= SHARE_DENOMINATOR_MAX:
             errors["unfavourable_share_denominator"].append(
                 _("The unfavourable share is a fraction above 0 and at most 1, for example 1 / 3.")
             )
         if self.peer_group_mode not in PeerGroupMode.values:
             errors["peer_group_mode"].append(_("Choose how peer groups are formed."))
-        if self.small_unit_size < 2:
-            errors["small_unit_size"].append(_("The small group size must be at least 2."))
-        if self.min_peer_sheets < 1:
-            errors["min_peer_sheets"].append(_("Every cadre needs at least one peer sheet."))
+        if not 2 <= self.small_unit_size <= GROUP_SIZE_MAX:
+            errors["small_unit_size"].append(
+                _("The small group size lies between 2 and %(max)s.") % {"max": GROUP_SIZE_MAX}
+            )
+        if not 1 <= self.min_peer_sheets <= GROUP_SIZE_MAX:
+            errors["min_peer_sheets"].append(
+                _("Every cadre needs between 1 and %(max)s peer sheets.") % {"max": GROUP_SIZE_MAX}
+            )
         return dict(errors)
 
 

@@ -256,7 +256,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
             return redirect(_list_url(request.POST.get("filters", "")))
     # Back to the list as it was (its filters), with the ticks and the text kept for the next try and the
     # errors said at the top: nothing the person did is lost.
-    request.session[BULK_DRAFT] = {"ticked": [str(pk) for pk in ids], "text": request.POST.get("text", "")[:2000]}
+    request.session[BULK_DRAFT] = {"ticked": [str(pk) for pk in ids], "text": request.POST.get("text", "")}
     errors = [str(error) for error in form.non_field_errors()]
     errors += [f"{form[name].label}: {error}" for name in form.fields for error in form[name].errors]
     messages.error(request, _("Nothing was recorded: %(errors)s") % {"errors": " ".join(errors)})

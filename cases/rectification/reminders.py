@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from cases.matters.workdays import add_working_days
 from cases.rectification.models import (
@@ -36,11 +37,15 @@ from cases.rectification.models import (
 )
 from cases.rectification.visit_models import VisitPlan
 from project.org.models import User
+from project.service_checks import column_length
 
 logger = logging.getLogger(__name__)
 
 TALK_DUE_WORKING_DAYS = 5
 COMMITMENT_WARNING_WORKING_DAYS = 3
+
+# The most a notification holds (its column): a longer text ends in "…".
+NOTIFICATION_LENGTH = column_length(Notification, "text")
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,16 @@ def _send(kind: str, object_id: int, due_on: date, notices: list[Notice]) -> boo
                 kind=kind, object_id=object_id, due_on=due_on, recipients=[n.recipient.pk for n in notices]
             )
             Notification.objects.bulk_create(
-                Notification(recipient=n.recipient, text=n.text[:500], url=n.url) for n in notices
+                # A long commitment ends in "…" here (the column's size); the mail and the case page say it whole.
+                Notification(recipient=n.recipient, text=Truncator(n.text).chars(NOTIFICATION_LENGTH), url=n.url)
+                for n in notices
             )
             # Sent inside the transaction: if the mail server refuses, nothing is recorded and tomorrow's
             # run tries again.
             for notice in notices:
                 if notice.recipient.email:
                     send_mail(
-                        subject=notice.text[:120],
+                        subject=Truncator(notice.text).chars(120),
                         message=f"{notice.text}\n{notice.url}",
                         from_email=settings.DEFAULT_FROM_EMAIL,
                         recipient_list=[notice.recipient.email],

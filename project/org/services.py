@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,9 +22,14 @@ from project.org.roster_import import (
     plan_import,
     read_table,
 )
+from project.service_checks import column_length
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+
+# The deepest a unit lies: its path (PATH_STEP characters a level) fills the column.
+PATH_MAX_LENGTH = column_length(Unit, "path")
 
 
 def unit_create(*, actor: User | AnonymousUser | None, name: str, code: str, parent: Unit | None = None) -> Unit:
@@ -36,6 +41,10 @@ def unit_create(*, actor: User | AnonymousUser | None, name: str, code: str, par
         siblings = Unit.objects.filter(parent=parent)
         last = siblings.order_by("-path").values_list("path", flat=True).first()
         prefix = parent.path if parent is not None else ""
+        if len(prefix) + PATH_STEP > PATH_MAX_LENGTH:
+            raise ValidationError(
+                {"parent": _("A unit can lie at most %(depth)s levels deep.") % {"depth": PATH_MAX_LENGTH // PATH_STEP}}
+            )
         index = 0 if last is None else _decode_step(last[-PATH_STEP:]) + 1
         unit = Unit.objects.create(
             name=name,

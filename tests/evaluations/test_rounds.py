@@ -77,6 +77,25 @@ def test_a_round_needs_a_title_of_at_most_200_characters(org: Org, personas: Per
     assert create_round(personas.alice, org.district_a, title=" 测" * 100).title == ("测 " * 100).strip()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        RoundOptions(k_anonymity=40000),
+        RoundOptions(small_unit_size=40000),
+        RoundOptions(min_peer_sheets=40000),
+        RoundOptions(unfavourable_share_numerator=1, unfavourable_share_denominator=40000),
+    ],
+)
+def test_settings_beyond_what_the_method_means_are_refused_on_their_field(
+    org: Org, personas: Personas, options: RoundOptions
+) -> None:
+    # Their columns are small integers: PostgreSQL would refuse 40,000 with a server error.
+    with pytest.raises(ValidationError) as caught:
+        create_round(personas.alice, org.district_a, options=options)
+    assert len(caught.value.message_dict) == 1
+    assert not EvaluationRound.objects.exists()
+
+
 def test_the_database_itself_refuses_weights_that_do_not_sum_to_100(draft_round: EvaluationRound) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         EvaluationRound.objects.filter(pk=draft_round.pk).update(weight_self=50)

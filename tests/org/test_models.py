@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 
 from project.org.models import Cadre, Role, Unit
 from project.org.permissions import is_org_admin
@@ -57,6 +58,17 @@ def test_a_unit_added_later_lands_in_the_subtree_of_its_parent(org: Org) -> None
 
 def test_cadres_of_a_subtree_are_found_by_their_units_path(personas: Personas, org: Org) -> None:
     assert external_ids(Cadre.objects.in_subtree(org.bureau)) == {"A-0001", "A-0002", "A-0003"}
+
+
+def test_a_unit_lies_at_most_63_levels_deep(org: Org) -> None:
+    parent = org.section_1  # level 4
+    for level in range(5, 64):
+        parent = unit_create(actor=None, name=f"第{level}层", code=f"L{level}", parent=parent)
+    assert parent.depth == 63
+    with pytest.raises(ValidationError) as refused:
+        unit_create(actor=None, name="第64层", code="L64", parent=parent)
+    assert list(refused.value.message_dict) == ["parent"]
+    assert not Unit.objects.filter(code="L64").exists()
 
 
 # --- Who sees which units --------------------------------------------------------------------------

@@ -83,6 +83,21 @@ def test_commitment_reminders_count_working_days_across_the_national_day_holiday
     assert recipients() == ["carl@example.invalid", "leo@example.invalid"]
 
 
+def test_a_long_commitment_ends_in_an_ellipsis_in_the_notification_and_is_whole_in_the_mail(
+    emails: Personas,
+) -> None:
+    case = talking(emails)
+    deadline = date(2026, 6, 1)
+    talk = record_talk(emails, case, deadline=deadline, held_at=at(deadline - timedelta(days=14)))
+    text = "逐项整改" * 125  # 500 characters, the longest a commitment is
+    talk_services.commitment_add(actor=emails.leo, case=case, talk=talk, text=text, deadline=deadline)
+    reminders.reminders_send(today=deadline)
+    notice = Notification.objects.filter(recipient=emails.leo, text__contains="逐项整改").get()
+    assert len(notice.text) == reminders.NOTIFICATION_LENGTH
+    assert notice.text.endswith(("…", "..."))  # Django's mark of a cut text ("..." in its Chinese catalogue)
+    assert any(text in message.body for message in mail.outbox)
+
+
 def test_an_overdue_commitment_is_reminded_again_once(emails: Personas) -> None:
     case = talking(emails)
     deadline = date(2026, 6, 1)

@@ -394,6 +394,10 @@ def test_a_refused_bulk_action_returns_to_the_filtered_list_with_the_ticks_and_t
     assert "Nothing was recorded" in page
     assert "Tick at least one case." in page
     assert "经研究确定</textarea>" in page
+    # However long, the note comes back whole.
+    long_note = "经研究确定" * 500
+    client.post(url("bulk"), {"action": "confirm", "text": long_note, "filters": filters})
+    assert f"{long_note}</textarea>" in client.get(list_url).content.decode()
     # Ticked but no note: the tick comes back.
     client.post(url("bulk"), {"case": [case.pk], "action": "confirm", "text": "", "filters": filters})
     page = client.get(list_url).content.decode()
