@@ -243,5 +243,5 @@ def test_a_chart_without_figures_is_left_out_and_its_table_says_so(client: Clien
     assert 'data-chart="states"' in page
     assert 'data-chart="rate"' not in page
     assert 'data-chart="overdue"' not in page
-    assert "尚无已办结案例。" in page  # "No case is closed yet."
+    assert "尚无已办结案件。" in page  # "No case is closed yet."
     assert "暂无逾期事项。" in page  # "Nothing is overdue."
