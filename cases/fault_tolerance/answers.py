@@ -9,7 +9,12 @@ from .model import Answer, Ruleset
 
 
 class AnswerError(ValueError):
-    """An answer names a criterion the ruleset does not have, or gives a value that criterion does not take."""
+    """An answer names a criterion the ruleset does not have, or gives a value that criterion does not take
+    (then `criterion_id` names it, so that a caller can say so in its own words and language)."""
+
+    def __init__(self, message: str, criterion_id: str | None = None) -> None:
+        super().__init__(message)
+        self.criterion_id = criterion_id
 
 
 def parse_answers(ruleset: Ruleset, answers: Mapping[str, object]) -> Mapping[str, Answer]:
@@ -28,9 +33,12 @@ def parse_answers(ruleset: Ruleset, answers: Mapping[str, object]) -> Mapping[st
         value = answers[criterion_id]
         allowed = ", ".join(answer.value for answer in criterion.allowed_answers)
         if not isinstance(value, str):
-            raise AnswerError(f"answer to {criterion_id} must be a string, one of {allowed}; got {value!r}")
+            message = f"answer to {criterion_id} must be a string, one of {allowed}; got {value!r}"
+            raise AnswerError(message, criterion_id)
         if value not in criterion.allowed_answers:
-            raise AnswerError(f"answer {value!r} is not allowed for {criterion_id}; expected one of {allowed}")
+            raise AnswerError(
+                f"answer {value!r} is not allowed for {criterion_id}; expected one of {allowed}", criterion_id
+            )
 
     # Read-only so an assessment can keep the very mapping it was computed from.
     return MappingProxyType(

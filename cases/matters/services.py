@@ -339,6 +339,14 @@ class AnswerInput:
     attachment: UploadedFile | None = None
 
 
+def answer_refusal(error: AnswerError) -> ValidationError:
+    """The rules engine's refusal of an answer (its words are English, for scripts) in the reader's language."""
+    if error.criterion_id is None:
+        return ValidationError(_("The answers name a criterion this checklist does not have."))
+    message = _("The answer given for criterion %(id)s is not one it takes: choose one of those offered.")
+    return ValidationError({error.criterion_id: message % {"id": error.criterion_id}})
+
+
 def checklist_save(
     *, actor: AnyUser, matter: AccountabilityMatter, answers: Mapping[str, AnswerInput]
 ) -> list[ChecklistAnswer]:
@@ -358,7 +366,7 @@ def checklist_save(
         try:
             parse_answers(ruleset, {cid: given.value for cid, given in answers.items()})
         except AnswerError as error:
-            raise ValidationError(str(error)) from error
+            raise answer_refusal(error) from error
         content_types: dict[str, str] = {}
         errors: dict[str, list[ValidationError | str]] = {}
         for cid, given in answers.items():

@@ -458,7 +458,7 @@ def checklist_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         assessment = assess(ruleset, matter_forms.posted_answers(ruleset, request.POST))
     except AnswerError as error:
-        return HttpResponseBadRequest(str(error))
+        return HttpResponseBadRequest(" ".join(services.answer_refusal(error).messages))
     return render(request, "cases/matters/_recommendation.html", _recommendation_context(assessment))
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 
 KIND = "case_dossier"
-TEMPLATE_VERSION = "2"  # 2: the timeline shows translated labels, not the stored summaries
+TEMPLATE_VERSION = "3"  # 2: the timeline shows translated labels, not the stored summaries; 3: and actors
 TEMPLATE = "pdf/case_dossier.html"
 
 

@@ -74,7 +74,7 @@ class BulkForm(StyledForm):
     """The list's bulk determination: one text and one of two buttons; the ticked `case` ids are read
     by the view (which narrows them to visible cases)."""
 
-    action = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("dismiss", _("Dismiss"))])
+    action = forms.ChoiceField(label=_("action"), choices=[("confirm", _("Confirm")), ("dismiss", _("Dismiss"))])
     text = forms.CharField(label=_("determination note or reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -196,7 +196,7 @@ def case_close_rectified(*, actor: AnyUser, case: RectificationCase) -> Rectific
         require(locked.state == CaseState.VERIFYING, wrong_state_message(locked))
         require(
             verdicts.has_improved_visit(locked),
-            _("销号 needs at least one executed unannounced visit with the verdict “improved”."),
+            _("Closing as rectified (销号) needs at least one executed unannounced visit with the verdict “improved”."),
             "verdict",
         )
         allow(permissions.can_close_case(person, locked))

@@ -129,8 +129,12 @@ def _commitments_due(today: date) -> int:
         kind = CaseReminderKind.COMMITMENT_OVERDUE if overdue else CaseReminderKind.COMMITMENT_DUE
         if _sent_before(kind, item.pk, item.deadline):
             continue
-        state = "已逾期 / overdue" if overdue else "即将到期 / due soon"
-        text = f"整治案件 #{item.case_id} 承诺事项{state}（{item.deadline:%Y-%m-%d}）：{item.text}"
+        # Both languages, as every notice (the reader's is not known when it is written); the text, typed in
+        # Chinese, once at the end.
+        zh, en = ("已逾期", "is overdue") if overdue else ("即将到期", "is due soon")
+        day = f"{item.deadline:%Y-%m-%d}"
+        case = item.case_id
+        text = f"整治案件 #{case} 承诺事项{zh}（{day}）/ Case #{case}: a commitment {en} ({day}): {item.text}"
         notices = []
         if item.case.leader is not None:
             notices.append(Notice(item.case.leader, text, reverse("cases:rectification:detail", args=[item.case_id])))

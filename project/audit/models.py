@@ -20,6 +20,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
+# What audit_record writes as the actor when there is no account, and how a page says it.
+_UNACCOUNTED = {"system": _("the system"), "anonymous": _("an anonymous visitor")}
+
+
 class AuditEvent(models.Model):
     created_at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
@@ -54,6 +58,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def actor_shown(self) -> str:
+        """Who acted, in the reader's language when it was no account (the system, an anonymous visitor): the
+        stored `actor_label` is part of the chain and stays as written."""
+        if self.actor_id is None:
+            return str(_UNACCOUNTED.get(self.actor_label, self.actor_label))
+        return self.actor_label
 
     @property
     def label(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from project.audit.chain import GENESIS_HASH, canonical, link_hash
 from project.audit.models import AuditEvent
@@ -116,7 +116,8 @@ def audit_record_many(
 
 def audit_log_read(*, actor: User | AnonymousUser, obj: models.Model, what: str = "") -> AuditEvent:
     """Record that a person saw a sensitive object (a visit, peer comments, a matter file, a draft)."""
-    label = obj._meta.verbose_name
+    with translation.override("en"):  # the summary is the chain's English, whatever the reader's language
+        label = str(obj._meta.verbose_name)
     return audit_record(
         actor=actor,
         action="read",

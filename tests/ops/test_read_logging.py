@@ -129,7 +129,7 @@ def test_a_reviewer_reading_a_matter_file_its_decision_page_and_its_evidence_is_
     response = login(personas.rob).get(reverse("cases:matters:decision", args=[matter.pk]))
     assert response.status_code == 200
     assert [e.summary for e in reads(matter, personas.rob)] == [
-        f"viewed {matter._meta.verbose_name} #{matter.pk} (decision)"
+        f"viewed accountability matter (问责事项) #{matter.pk} (decision)"  # the chain's English
     ]
     response = login(personas.alice).get(reverse("cases:matters:attachment", args=[answer.pk]))
     assert response.status_code == 200
@@ -175,6 +175,13 @@ def test_reading_the_case_file_is_logged(personas: Personas) -> None:
 
     assert_one_read_after(personas.alice, case, url, "case file")
     assert_hidden_and_unlogged(personas.oscar, case, url)
+
+
+def test_a_read_is_summarised_in_the_chains_english_whatever_the_readers_language(personas: Personas) -> None:
+    case = verifying(personas)
+    login(personas.alice).get(reverse("cases:rectification:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    event = AuditEvent.objects.filter(action="read").latest("id")
+    assert event.summary == f"viewed rectification case (整治案件) #{case.pk} (case file)"
 
 
 def test_downloading_a_case_dossier_is_logged(personas: Personas, django_capture_on_commit_callbacks: Any) -> None:

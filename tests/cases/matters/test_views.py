@@ -226,7 +226,7 @@ def test_a_suggested_answer_is_prefilled_and_marked(client: Client, personas: Pe
     decided(personas)
     matter = investigating(personas, title="第二个事项")
     page = login(client, personas.rita).get(url("checklist", matter), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "系统建议 / suggested by the system" in page
+    assert "suggested by the system (系统建议)" in page
     assert 'name="answer_G9" value="yes" class="form-check-input" id="id_answer_G9_0" checked' in page
 
 
@@ -240,6 +240,17 @@ def test_the_recommendation_partial_computes_from_the_posted_answers(client: Cli
     assert 'data-outcome="NOT_TOLERATED"' in response.content.decode()
     # Nothing was saved.
     assert not ChecklistAnswer.objects.filter(matter=matter).exists()
+
+
+def test_an_answer_a_criterion_does_not_take_is_refused_in_the_readers_language(
+    client: Client, personas: Personas
+) -> None:
+    matter = investigating(personas)
+    response = login(client, personas.rita).post(
+        url("checklist_recommendation", matter), {"answer_S1": "bogus"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == "条件 S1 的答案不在可选范围内，请从所列选项中选择。"
 
 
 def test_the_recommendation_partial_names_what_is_missing(client: Client, personas: Personas) -> None:

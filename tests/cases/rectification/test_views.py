@@ -546,6 +546,19 @@ def test_the_case_page_shows_the_timeline_with_the_talks_and_logs_the_read(clien
     assert "viewed" not in page  # reads are not steps
 
 
+def test_the_timeline_says_who_acted_in_the_readers_language_when_it_was_the_system(
+    client: Client, personas: Personas
+) -> None:
+    case = nominated(personas)  # nominated by the round's identification: no account acted
+    login(client, personas.alice)
+    chinese = timeline_of(client.get(case_url("detail", case), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+    english = timeline_of(client.get(case_url("detail", case), HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "· 系统 ·" in chinese
+    assert "system" not in chinese
+    assert "· the system ·" in english
+    assert AuditEvent.objects.filter(action="case.nominate", actor_label="system").exists()  # the chain's text
+
+
 def test_a_chinese_reader_sees_the_timeline_in_chinese_not_the_stored_summaries(
     client: Client, personas: Personas
 ) -> None:
