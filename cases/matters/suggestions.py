@@ -61,9 +61,9 @@ def suggest_g9(matter: AccountabilityMatter, today: date | None = None) -> Sugge
     zh: list[str] = []
     en: list[str] = []
     for pk, outcome, decided_on in earlier:
-        label_zh = "免责" if outcome == "EXEMPT" else "从轻减轻"
+        label_zh, label_en = ("免责", "exempted") if outcome == "EXEMPT" else ("从轻减轻", "given a reduced sanction")
         zh.append(f"此前问责事项 #{pk} 于 {decided_on:%Y-%m-%d} 经容错认定为{label_zh}")
-        en.append(f"earlier matter #{pk} was tolerated ({outcome}) on {decided_on:%Y-%m-%d}")
+        en.append(f"earlier matter #{pk} was tolerated on {decided_on:%Y-%m-%d}: {label_en}")
     for source, valid_from in closed_cases:
         zh.append(f"整治案件（{source}）已于 {valid_from:%Y-%m-%d} 办结")
         en.append(f"rectification case ({source}) closed on {valid_from:%Y-%m-%d}")

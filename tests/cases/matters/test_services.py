@@ -249,7 +249,9 @@ def test_g9_is_suggested_from_an_earlier_tolerated_decision(personas: Personas) 
     assert row.suggested
     assert row.value == "yes"
     assert f"#{earlier.pk}" in row.suggestion_source
-    assert "EXEMPT" in row.suggestion_source
+    assert "经容错认定为免责" in row.suggestion_source
+    assert "was tolerated on" in row.suggestion_source
+    assert ": exempted." in row.suggestion_source  # in words, not the outcome code
 
 
 def test_g9_is_suggested_from_a_closed_rectification_case(personas: Personas) -> None:

@@ -93,7 +93,8 @@ def test_a_long_commitment_ends_in_an_ellipsis_in_the_notification_and_is_whole_
     talk_services.commitment_add(actor=emails.leo, case=case, talk=talk, text=text, deadline=deadline)
     reminders.reminders_send(today=deadline)
     notice = Notification.objects.filter(recipient=emails.leo, text__contains="逐项整改").get()
-    assert f"承诺事项即将到期（2026-06-01）/ Case #{case.pk}: a commitment is due soon (2026-06-01): 逐项整改" in notice.text
+    both = f"承诺事项即将到期（2026-06-01）/ Case #{case.pk}: a commitment is due soon (2026-06-01): 逐项整改"
+    assert both in notice.text
     assert len(notice.text) == reminders.NOTIFICATION_LENGTH
     assert notice.text.endswith(("…", "..."))  # Django's mark of a cut text ("..." in its Chinese catalogue)
     assert any(text in message.body for message in mail.outbox)
