@@ -31,6 +31,7 @@ from cases.rectification.visit_models import VisitObservation, VisitPlan
 from project.documents.models import Document, DocumentStatus
 from project.documents.registry import register_document_kind
 from project.documents.services import document_key, document_request
+from project.locking import lock_rows
 from project.org.models import User
 from project.service_checks import acting_person
 
@@ -55,7 +56,7 @@ def case_dossier_request(*, actor: User | AnonymousUser, case: RectificationCase
         raise PermissionDenied
     with transaction.atomic():
         # The requester's row: the same request sent twice at once finds the first one's dossier, not a second.
-        User.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+        lock_rows(User.objects.filter(pk=person.pk))
         pending = dossiers_of(user=person, case=case).filter(status=DocumentStatus.PENDING).first()
         prefix = document_key(kind=KIND, obj=case) + ":"
         key = (

@@ -17,6 +17,7 @@ from cases.rectification.models import RectificationCase
 from cases.rectification.services import RoundRef, case_nominate
 from evaluations import results
 from evaluations.models import EvaluationRound, SubjectResult
+from project.locking import lock_rows
 from project.org.models import Cadre
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,7 @@ def round_candidates_nominate(*, round: EvaluationRound) -> Nominations:
     candidates = list(results.result_list(round=round, candidates_only=True))
     # Every candidate's row at once, in one order, before the first nomination writes its audit event: a case
     # opened by hand for one of them (cadre row, then the chain lock) then cannot deadlock with this.
-    rows = Cadre.objects.select_for_update(of=("self",)).filter(pk__in=[r.cadre.pk for r in candidates]).order_by("pk")
-    list(rows.values_list("pk", flat=True))
+    lock_rows(Cadre.objects.filter(pk__in=[result.cadre.pk for result in candidates]))
     for result in candidates:
         try:
             case = case_nominate(

@@ -44,6 +44,7 @@ from cases.rectification.models import (
     RectificationCase,
 )
 from project.audit.services import AuditEntry, audit_record, audit_record_many
+from project.locking import lock_rows
 from project.org.models import Cadre, CadreMark, MarkKind, User
 from project.service_checks import acting_person, allow, required_text
 
@@ -184,8 +185,7 @@ def _create_case(
 ) -> RectificationCase:
     # Lock the cadre's row: two nominations of one cadre at once serialize here, and the second one
     # sees the first one's open case.
-    # `of=("self",)`: not the unit rows the cadre's default ordering joins.
-    Cadre.objects.select_for_update(of=("self",)).filter(pk=cadre.pk).values_list("pk", flat=True).first()
+    lock_rows(Cadre.objects.filter(pk=cadre.pk))
     current = RectificationCase.objects.filter(cadre=cadre, state__in=OPEN_STATES).first()
     if current is not None:
         raise InvalidTransition(

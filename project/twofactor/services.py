@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from project.audit.services import audit_record
+from project.locking import lock_rows
 from project.org.models import User
 
 BACKUP_TOKEN_COUNT = 10
@@ -27,7 +28,7 @@ def totp_device_pending(*, user: User) -> TOTPDevice:
     """
     with transaction.atomic():
         # The user's row first: two enrolment pages opened at once must show the same key, not make two.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        lock_rows(User.objects.filter(pk=user.pk))
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)

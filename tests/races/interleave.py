@@ -96,6 +96,8 @@ def wait_until_blocked_on_lock(statement_like: str) -> None:
             row = cursor.fetchone()
             if row and row[0]:
                 return
+            # PostgreSQL has no event for "a backend started waiting for a lock": ask again shortly. The loop
+            # ends on the condition, not on the time; the deadline only ends a test that would hang.
             time.sleep(0.02)
         cursor.execute(
             "SELECT wait_event_type, wait_event, state, left(query, 160) FROM pg_stat_activity "
