@@ -27,7 +27,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -50,6 +50,9 @@ from project.service_checks import acting_person, allow, required_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+    from cases.rectification.models import Commitment, Talk
+    from cases.rectification.visit_models import VisitPlan
 
     AnyUser = User | AnonymousUser
 
@@ -77,6 +80,20 @@ def lock_case(case: RectificationCase | int) -> RectificationCase:
     pk = case if isinstance(case, int) else case.pk
     # `of=("self",)`: lock the case row only, not the cadre and unit rows joined for the predicates.
     return RectificationCase.objects.select_for_update(of=("self",)).select_related("cadre", "unit").get(pk=pk)
+
+
+# A record of a case that a step locks: its case is locked first.
+CaseRecord = TypeVar("CaseRecord", "Talk", "Commitment", "VisitPlan")
+
+
+def lock_case_record(record: CaseRecord) -> CaseRecord:
+    """The record's row locked after its case's, the order every case step takes them: what the step checks of
+    the case (open, who leads it, its state) then stays true until it commits, whatever a withdrawal or a
+    handover does meanwhile. The returned record carries the locked case."""
+    case = lock_case(record.case_id)
+    locked = type(record).objects.select_for_update(of=("self",)).get(pk=record.pk)
+    locked.case = case
+    return locked
 
 
 def require(allowed: bool, message: str, code: str = "state") -> None:

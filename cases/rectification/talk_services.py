@@ -40,6 +40,7 @@ from cases.rectification.services import (
     audit,
     checked_period_months,
     lock_case,
+    lock_case_record,
     require,
     wrong_state_message,
 )
@@ -60,15 +61,6 @@ if TYPE_CHECKING:
 class CommitmentInput:
     text: str
     deadline: date | None
-
-
-def _lock_talk(talk: Talk) -> Talk:
-    """The talk's row locked after its case's (the order every service here takes them): what a step checks of
-    the case (open, who leads it) then stays true until it commits, whatever a withdrawal or handover does."""
-    case = lock_case(talk.case_id)
-    locked = Talk.objects.select_for_update(of=("self",)).get(pk=talk.pk)
-    locked.case = case
-    return locked
 
 
 def _card(cadre: Cadre | None, fallback_name: str) -> tuple[str, str, str]:
@@ -251,7 +243,7 @@ def talk_update(
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock_talk(talk)
+        locked = lock_case_record(talk)
         require(not locked.is_signed, _signed_message(locked), "signed")
         allow(permissions.can_edit_talk(person, locked))
         _check_kind(kind)
@@ -299,7 +291,7 @@ def talk_sign(*, actor: AnyUser, talk: Talk) -> Talk:
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock_talk(talk)
+        locked = lock_case_record(talk)
         require(not locked.is_signed, _signed_message(locked), "signed")
         require(locked.case.is_open, wrong_state_message(locked.case))
         allow(permissions.can_sign_talk(person, locked))
@@ -319,7 +311,7 @@ def talk_acknowledge(*, actor: AnyUser, talk: Talk, dissent: str = "") -> Talk:
     """
     person = acting_person(actor)
     with transaction.atomic():
-        locked = _lock_talk(talk)
+        locked = lock_case_record(talk)
         require(locked.is_signed, _("The talker has not signed this record yet."), "unsigned")
         require(not locked.is_answered, _("You have already answered this talk record."), "answered")
         allow(permissions.can_acknowledge_talk(person, locked))
@@ -359,7 +351,7 @@ def commitment_add(
         require(locked.state in SUPPORT_STATES, wrong_state_message(locked))
         allow(permissions.can_add_commitment_case(person, locked))
         if talk is not None:
-            talk = _lock_talk(talk)
+            talk = lock_case_record(talk)
             if talk.case_id != locked.pk:
                 raise ValidationError({"talk": _("That talk belongs to another case.")})
             require(not talk.is_signed, _signed_message(talk), "signed")
@@ -378,9 +370,7 @@ def commitment_mark_done(*, actor: AnyUser, commitment: Commitment) -> Commitmen
     """
     person = acting_person(actor)
     with transaction.atomic():
-        case = lock_case(commitment.case_id)  # first, as everywhere: the case's state holds until commit
-        locked = Commitment.objects.select_for_update(of=("self",)).get(pk=commitment.pk)
-        locked.case = case
+        locked = lock_case_record(commitment)
         require(locked.status == CommitmentStatus.OPEN, _("This commitment is already done."), "done")
         require(locked.case.is_open, wrong_state_message(locked.case))
         allow(permissions.can_mark_commitment_done(person, locked))

@@ -23,7 +23,7 @@ from cases.matters.attachments import JPEG, PDF, PNG, validate_attachment
 from cases.matters.workdays import is_working_day
 from cases.rectification import permissions
 from cases.rectification.models import RectificationCase
-from cases.rectification.services import audit, lock_case, require, wrong_state_message
+from cases.rectification.services import audit, lock_case, lock_case_record, require, wrong_state_message
 from cases.rectification.visit_models import VISIT_STATES, VisitAttachment, VisitObservation, VisitPlan, VisitVerdict
 from project.org.models import User
 from project.service_checks import acting_person, allow, required_text
@@ -87,14 +87,12 @@ def _check_window_open(plan: VisitPlan) -> None:
 
 
 def _lock_plan(plan: VisitPlan) -> VisitPlan:
-    """The plan's row locked after its case's (the order of every case step), and the case still one whose visits
-    go on: sealing, observing and the verdict stop once it is closed, withdrawn or back before its period."""
-    case = lock_case(plan.case_id)
-    locked = VisitPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
-    locked.case = case
+    """The plan locked after its case (`lock_case_record`), and the case still one whose visits go on: sealing,
+    observing and the verdict stop once it is closed, withdrawn or back before its period."""
+    locked = lock_case_record(plan)
     require(
-        case.state in VISIT_STATES,
-        _("The case is %(state)s: its unannounced visits are over.") % {"state": case.get_state_display()},
+        locked.case.state in VISIT_STATES,
+        _("The case is %(state)s: its unannounced visits are over.") % {"state": locked.case.get_state_display()},
     )
     return locked
 
