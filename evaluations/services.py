@@ -56,7 +56,7 @@ from evaluations.permissions import can_create_round, can_declare_conflict, can_
 from evaluations.sealing import seal_peer_sheets
 from project.audit.services import audit_record
 from project.org.models import Cadre, Unit
-from project.service_checks import allow, column_length
+from project.service_checks import allow, column_length, required_text
 
 if TYPE_CHECKING:
     from project.org.models import User
@@ -149,13 +149,10 @@ def round_create(
     options = options or RoundOptions()
     allow(can_create_round(actor, scope), _("Only the organization department over the unit can create its rounds."))
     errors = options.errors()
-    title = (title or "").strip()
-    if not title:
-        errors.setdefault("title", []).append(_("Give the round a title."))
-    elif len(title) > TITLE_MAX_LENGTH:
-        errors.setdefault("title", []).append(
-            _("A title has at most %(limit)s characters.") % {"limit": TITLE_MAX_LENGTH}
-        )
+    try:
+        title = required_text(title, "title", _("Give the round a title."), limit=TITLE_MAX_LENGTH)
+    except ValidationError as error:  # said together with the options' errors
+        errors.setdefault("title", []).extend(error.message_dict["title"])
     if period_end < period_start:
         errors.setdefault("period_end", []).append(_("The period cannot end before it starts."))
     if errors:
